@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * alloc.c - counting, fault-injecting allocator (SQLite's memfault, ours).
+ *
+ * Counters are atomics so that distinct address spaces used from distinct
+ * threads stay independent; injection itself is meant for single-threaded
+ * tests.
+ */
+#include "alloc.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "uvma/uvma.h"
+
+static _Atomic uint64_t fail_at;       /* 0: injection off */
+static _Atomic int fail_persistent;
+static _Atomic uint64_t seen;          /* allocations since fail_at was set */
+static _Atomic uint64_t failures;
+static _Atomic int64_t live_blocks;
+static _Atomic int64_t live_bytes;
+
+const char *uvma_version(void)
+{
+	return UVMA_VERSION_STRING;
+}
+
+void uvma_alloc_fail_at(uint64_t k, int persistent)
+{
+	atomic_store(&fail_at, k);
+	atomic_store(&fail_persistent, persistent != 0);
+	atomic_store(&seen, 0);
+}
+
+uint64_t uvma_alloc_failures(void) { return atomic_load(&failures); }
+uint64_t uvma_alloc_seen(void) { return atomic_load(&seen); }
+int64_t uvma_alloc_live(void) { return atomic_load(&live_blocks); }
+int64_t uvma_alloc_live_bytes(void) { return atomic_load(&live_bytes); }
+
+void uvma__fault_hit(void)
+{
+	/* A place for a breakpoint: every injected failure passes here. */
+	atomic_fetch_add(&failures, 1);
+}
+
+/* should_fail() - numbers this allocation and decides whether to fail it. */
+static int should_fail(void)
+{
+	uint64_t k = atomic_load(&fail_at);
+	uint64_t n = atomic_fetch_add(&seen, 1) + 1;
+
+	if (k == 0)
+		return 0;
+	if (n == k || (n > k && atomic_load(&fail_persistent))) {
+		uvma__fault_hit();
+		return 1;
+	}
+	return 0;
+}
+
+void *uvma__malloc(size_t size)
+{
+	void *p;
+
+	if (size == 0 || should_fail())
+		return NULL;
+	p = malloc(size);
+	if (p) {
+		atomic_fetch_add(&live_blocks, 1);
+		atomic_fetch_add(&live_bytes, (int64_t)size);
+	}
+	return p;
+}
+
+void *uvma__calloc(size_t size)
+{
+	void *p = uvma__malloc(size);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void uvma__free(void *p, size_t size)
+{
+	if (!p)
+		return;
+	atomic_fetch_sub(&live_blocks, 1);
+	atomic_fetch_sub(&live_bytes, (int64_t)size);
+	free(p);
+}
+
+char *uvma__strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = uvma__malloc(n);
+
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}

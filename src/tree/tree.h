@@ -35,10 +35,11 @@ struct mt_tree {
 	struct mt_node *reserve; /* free nodes kept for writes that must not fail */
 	uint32_t nreserve;
 	uint32_t height;	/* 0 when empty, 1 when the root is a leaf */
+	uint32_t floor;		/* reserve kept by mt_preallocate(), else 0 */
 	uint64_t nodes;		/* nodes in use (not counting the reserve) */
 };
 
-#define MT_TREE_INIT { NULL, 0, 0, NULL, 0, 0, 0 }
+#define MT_TREE_INIT { NULL, 0, 0, NULL, 0, 0, 0, 0 }
 
 /* mt_init() - an empty tree. */
 void mt_init(struct mt_tree *t);

@@ -2,11 +2,18 @@
 /*
  * tree.c - the range tree: a B+tree of [start, end) ranges with gap tracking.
  *
- * Shape.  All entries live in leaves, sorted by address; leaves are linked in
- * address order.  An inner node holds up to MT_ICAP children; key[j] (j >= 1)
- * separates child j-1 from child j: every entry below child j-1 ends at or
- * before key[j], every entry below child j starts at or after it.  Nodes are
- * 512 bytes so that a search touches few cache lines per level.
+ * Shape.  Entries live in 512-byte leaves, sorted by address; leaves are
+ * linked in address order.  An inner node (1 KiB) holds up to MT_ICAP
+ * children; key[j] (j >= 1) separates child j-1 from child j: every entry
+ * below child j-1 ends at or before key[j], every entry below child j starts
+ * at or after it.
+ *
+ * Leaf formats.  A "narrow" leaf stores each entry as two 32-bit offsets
+ * from the leaf's base address plus the value (16 bytes); a "wide" leaf
+ * stores full 64-bit bounds (24 bytes).  A leaf is narrow whenever its
+ * entries span less than 4 GiB, which is nearly always: that is what keeps
+ * the tree near 20 bytes per entry.  Every write that does not fit a leaf's
+ * format rewrites the leaf (leaf_write() picks the format).
  *
  * Gaps.  The gap of an entry is the free space just before it: from the end
  * of the previous entry (or 0) to its start.  gap[j] of an inner node is the
@@ -18,7 +25,7 @@
  * Memory.  Writes draw nodes from a per-tree reserve that is filled before
  * anything changes, so every write is all-or-nothing.
  *
- * Depends only on the allocator (src/shim/alloc.h).
+ * Depends only on the allocator (src/shim/alloc.h).  Notes: docs/design.md.
  */
 #include "tree/tree.h"
 
@@ -29,44 +36,178 @@
 
 #include "shim/alloc.h"
 
-#define MT_NODE_SIZE 512
-#define MT_LCAP ((MT_NODE_SIZE - 32) / 24)	/* entries per leaf: 20 */
-#define MT_ICAP ((MT_NODE_SIZE - 16) / 24)	/* children per inner node: 20 */
-#define MT_LMIN (MT_LCAP / 2)
-#define MT_IMIN (MT_ICAP / 2)
+#define MT_LEAF_SIZE 512
+#define MT_INNER_SIZE 1024
+#define MT_LHDR 40
+#define MT_NCAP ((MT_LEAF_SIZE - MT_LHDR) / 16)	/* narrow entries: 29 */
+#define MT_WCAP ((MT_LEAF_SIZE - MT_LHDR) / 24)	/* wide entries: 19 */
+#define MT_ICAP ((MT_INNER_SIZE - 16) / 24)	/* children: 42 */
+#define MT_LMIN (MT_WCAP / 2)
+#define MT_IMIN (MT_ICAP / 3)
+#define MT_MAXH 48
+
+#define LEAF 0
+#define INNER 1
 
 #ifndef EUCLEAN
 #define EUCLEAN 117
 #endif
 
-struct mt_leaf {
-	struct mt_node *prev, *next;
-	uint64_t start[MT_LCAP];
-	uint64_t end[MT_LCAP];
-	void *val[MT_LCAP];
-};
-
-struct mt_inner {
-	uint64_t key[MT_ICAP];		/* key[0] is unused */
-	struct mt_node *child[MT_ICAP];
-	uint64_t gap[MT_ICAP];		/* largest entry gap below child[j] */
-};
+struct nent { uint32_t s, e; void *v; };
+struct went { uint64_t s, e; void *v; };
+struct ent { uint64_t s, e; void *v; };
 
 struct mt_node {
 	struct mt_node *parent;
 	uint16_t count;			/* entries (leaf) or children (inner) */
 	uint8_t leaf;
-	uint8_t pad[5];
-	union {
-		struct mt_leaf l;
-		struct mt_inner i;
-	} u;
+	uint8_t wide;			/* leaves: 64-bit entry format */
+	uint32_t pad;
 };
 
-_Static_assert(sizeof(struct mt_node) <= MT_NODE_SIZE, "node too large");
+struct mt_leaf {
+	struct mt_node h;
+	struct mt_leaf *prev, *next;
+	uint64_t base;			/* narrow: offsets are from here */
+	union {
+		struct nent n[MT_NCAP];
+		struct went w[MT_WCAP];
+	} e;
+};
 
-#define L(n) (&(n)->u.l)
-#define I(n) (&(n)->u.i)
+struct mt_inner {
+	struct mt_node h;
+	uint64_t key[MT_ICAP];		/* key[0] is unused */
+	struct mt_node *child[MT_ICAP];
+	uint64_t gap[MT_ICAP];		/* largest entry gap below child[j] */
+};
+
+_Static_assert(sizeof(struct mt_leaf) <= MT_LEAF_SIZE, "leaf too large");
+_Static_assert(sizeof(struct mt_inner) <= MT_INNER_SIZE, "inner node too large");
+
+#define LF(n) ((struct mt_leaf *)(n))
+#define IN(n) ((struct mt_inner *)(n))
+
+static const size_t node_size[2] = { sizeof(struct mt_leaf), sizeof(struct mt_inner) };
+
+/* The path of a descent: node[0] is the root, slot[l] the child taken. */
+struct path {
+	int depth;
+	struct mt_inner *node[MT_MAXH];
+	int slot[MT_MAXH];
+};
+
+/* ------------------------------------------------------------------ */
+/* Entries of a leaf, in either format                                 */
+
+static inline uint64_t es(const struct mt_leaf *l, int i)
+{
+	return l->h.wide ? l->e.w[i].s : l->base + l->e.n[i].s;
+}
+
+static inline uint64_t ee(const struct mt_leaf *l, int i)
+{
+	return l->h.wide ? l->e.w[i].e : l->base + l->e.n[i].e;
+}
+
+static inline void *ev(const struct mt_leaf *l, int i)
+{
+	return l->h.wide ? l->e.w[i].v : l->e.n[i].v;
+}
+
+static inline int lcap(const struct mt_leaf *l)
+{
+	return l->h.wide ? MT_WCAP : MT_NCAP;
+}
+
+static inline size_t esize(const struct mt_leaf *l)
+{
+	return l->h.wide ? sizeof(struct went) : sizeof(struct nent);
+}
+
+static inline char *eaddr(struct mt_leaf *l, int i)
+{
+	return l->h.wide ? (char *)&l->e.w[i] : (char *)&l->e.n[i];
+}
+
+/* fits() - whether [s, e) can be written into leaf @l's current format. */
+static inline int fits(const struct mt_leaf *l, uint64_t s, uint64_t e)
+{
+	return l->h.wide || (s >= l->base && e - l->base <= UINT32_MAX);
+}
+
+static inline void eput(struct mt_leaf *l, int i, uint64_t s, uint64_t e, void *v)
+{
+	if (l->h.wide) {
+		l->e.w[i].s = s;
+		l->e.w[i].e = e;
+		l->e.w[i].v = v;
+	} else {
+		l->e.n[i].s = (uint32_t)(s - l->base);
+		l->e.n[i].e = (uint32_t)(e - l->base);
+		l->e.n[i].v = v;
+	}
+}
+
+/* Shrinking an entry always fits: its bounds stay inside the old ones. */
+static inline void eset_end(struct mt_leaf *l, int i, uint64_t e)
+{
+	if (l->h.wide)
+		l->e.w[i].e = e;
+	else
+		l->e.n[i].e = (uint32_t)(e - l->base);
+}
+
+static inline void eset_start(struct mt_leaf *l, int i, uint64_t s)
+{
+	if (l->h.wide)
+		l->e.w[i].s = s;
+	else
+		l->e.n[i].s = (uint32_t)(s - l->base);
+}
+
+static int leaf_gather(const struct mt_leaf *l, struct ent *o)
+{
+	for (int i = 0; i < l->h.count; i++) {
+		o[i].s = es(l, i);
+		o[i].e = ee(l, i);
+		o[i].v = ev(l, i);
+	}
+	return l->h.count;
+}
+
+static inline int ents_narrow(const struct ent *a, int n)
+{
+	return n <= MT_NCAP && a[n - 1].e - a[0].s <= UINT32_MAX;
+}
+
+/* ents_fit_one() - whether @n sorted entries fit one leaf in some format. */
+static inline int ents_fit_one(const struct ent *a, int n)
+{
+	return n <= MT_WCAP || ents_narrow(a, n);
+}
+
+/*
+ * leaf_write() - make @a[0..n) the contents of leaf @l, narrow when they
+ * span less than 4 GiB (with the spare room split evenly below and above,
+ * so later neighbours on either side still fit), else wide.
+ * Caller must: pass 1 <= n and ents_fit_one(a, n).
+ */
+static void leaf_write(struct mt_leaf *l, const struct ent *a, int n)
+{
+	if (ents_narrow(a, n)) {
+		uint64_t room = (UINT32_MAX - (a[n - 1].e - a[0].s)) / 2;
+
+		l->h.wide = 0;
+		l->base = a[0].s >= room ? a[0].s - room : 0;
+	} else {
+		l->h.wide = 1;
+		l->base = 0;
+	}
+	for (int i = 0; i < n; i++)
+		eput(l, i, a[i].s, a[i].e, a[i].v);
+	l->h.count = (uint16_t)n;
+}
 
 /* ------------------------------------------------------------------ */
 /* Nodes and the reserve                                               */
@@ -76,68 +217,85 @@ void mt_init(struct mt_tree *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* reserve_need() - nodes one insertion can take: one per level plus a root. */
-static uint32_t reserve_need(const struct mt_tree *t, uint32_t inserts)
+/*
+ * need_inner() - inner nodes @k insertions can take: each may split every
+ * inner level and grow a new root, and each may make the tree taller.
+ */
+static uint32_t need_inner(const struct mt_tree *t, uint32_t k)
 {
 	uint64_t need = 0;
 
-	/* Each insertion may split every level and add a root (height + 1). */
-	for (uint32_t k = 0; k < inserts; k++)
-		need += (uint64_t)t->height + 1 + k;
+	for (uint32_t i = 0; i < k; i++)
+		need += (uint64_t)t->height + i;
 	return need > UINT32_MAX ? UINT32_MAX : (uint32_t)need;
 }
 
-static int reserve_fill(struct mt_tree *t, uint32_t need)
+static int reserve_fill(struct mt_tree *t, int kind, uint32_t need)
 {
-	while (t->nreserve < need) {
-		struct mt_node *n = uvma__malloc(sizeof(struct mt_node));
+	while (t->nreserve[kind] < need) {
+		struct mt_node *n = uvma__malloc(node_size[kind]);
 
 		if (!n)
 			return -ENOMEM;
-		n->parent = t->reserve;
-		t->reserve = n;
-		t->nreserve++;
+		n->parent = t->reserve[kind];
+		t->reserve[kind] = n;
+		t->nreserve[kind]++;
 	}
 	return 0;
 }
 
-/* node_get() - a node from the reserve; the caller filled it beforehand. */
-static struct mt_node *node_get(struct mt_tree *t, int leaf)
+/* reserve_for() - fill the reserve for @k insertions. */
+static int reserve_for(struct mt_tree *t, uint32_t k)
 {
-	struct mt_node *n = t->reserve;
+	if (reserve_fill(t, LEAF, k) || reserve_fill(t, INNER, need_inner(t, k)))
+		return -ENOMEM;
+	return 0;
+}
 
-	/* The reserve was filled before the first change; this cannot run dry. */
-	t->reserve = n->parent;
-	t->nreserve--;
-	t->nodes++;
-	memset(n, 0, offsetof(struct mt_node, u));
-	n->leaf = (uint8_t)leaf;
-	if (leaf) {
-		L(n)->prev = NULL;
-		L(n)->next = NULL;
-	}
+/* node_get() - a node from the reserve; the caller filled it beforehand. */
+static struct mt_node *node_get(struct mt_tree *t, int kind)
+{
+	struct mt_node *n = t->reserve[kind];
+
+	t->reserve[kind] = n->parent;
+	t->nreserve[kind]--;
+	t->nodes[kind]++;
+	memset(n, 0, kind == LEAF ? MT_LHDR : sizeof(struct mt_node));
+	n->leaf = kind == LEAF;
 	return n;
 }
 
 /* node_put() - a node no longer in the tree goes back to the reserve. */
 static void node_put(struct mt_tree *t, struct mt_node *n)
 {
-	t->nodes--;
-	n->parent = t->reserve;
-	t->reserve = n;
-	t->nreserve++;
+	int kind = n->leaf ? LEAF : INNER;
+
+	t->nodes[kind]--;
+	n->parent = t->reserve[kind];
+	t->reserve[kind] = n;
+	t->nreserve[kind]++;
 }
 
-/* reserve_trim() - keep a small reserve for the next write, free the rest. */
-static void reserve_trim(struct mt_tree *t, uint32_t keep)
+/* reserve_trim() - keep @keep nodes of @kind in reserve, free the rest. */
+static void reserve_trim(struct mt_tree *t, int kind, uint32_t keep)
 {
-	while (t->nreserve > keep) {
-		struct mt_node *n = t->reserve;
+	while (t->nreserve[kind] > keep) {
+		struct mt_node *n = t->reserve[kind];
 
-		t->reserve = n->parent;
-		t->nreserve--;
-		uvma__free(n, sizeof(*n));
+		t->reserve[kind] = n->parent;
+		t->nreserve[kind]--;
+		uvma__free(n, node_size[kind]);
 	}
+}
+
+/* write_done() - after a write: keep what the next write needs. */
+static void write_done(struct mt_tree *t)
+{
+	uint32_t li = need_inner(t, 2);
+
+	t->seq++;
+	reserve_trim(t, LEAF, t->floor[LEAF] > 2 ? t->floor[LEAF] : 2);
+	reserve_trim(t, INNER, t->floor[INNER] > li ? t->floor[INNER] : li);
 }
 
 int mt_preallocate(struct mt_tree *t, unsigned int nwrites)
@@ -147,115 +305,171 @@ int mt_preallocate(struct mt_tree *t, unsigned int nwrites)
 
 	if (ins > 1u << 20)
 		return -ENOMEM;
-	if (reserve_fill(t, reserve_need(t, (uint32_t)ins)))
+	if (reserve_for(t, (uint32_t)ins))
 		return -ENOMEM;
-	t->floor = t->nreserve;
+	t->floor[LEAF] = t->nreserve[LEAF];
+	t->floor[INNER] = t->nreserve[INNER];
 	return 0;
 }
 
 void mt_release(struct mt_tree *t)
 {
-	t->floor = 0;
-	reserve_trim(t, 0);
+	t->floor[LEAF] = t->floor[INNER] = 0;
+	reserve_trim(t, LEAF, 0);
+	reserve_trim(t, INNER, 0);
 }
 
 static void destroy_node(struct mt_tree *t, struct mt_node *n)
 {
-	if (!n->leaf)
+	int kind = n->leaf ? LEAF : INNER;
+
+	if (kind == INNER)
 		for (int j = 0; j < n->count; j++)
-			destroy_node(t, I(n)->child[j]);
-	uvma__free(n, sizeof(*n));
-	t->nodes--;
+			destroy_node(t, IN(n)->child[j]);
+	t->nodes[kind]--;
+	uvma__free(n, node_size[kind]);
 }
 
 void mt_destroy(struct mt_tree *t)
 {
 	if (t->root)
 		destroy_node(t, t->root);
-	t->floor = 0;
-	reserve_trim(t, 0);
+	mt_release(t);
 	mt_init(t);
 }
 
 size_t mt_bytes(const struct mt_tree *t)
 {
-	return (size_t)(t->nodes + t->nreserve) * sizeof(struct mt_node);
+	return (size_t)(t->nodes[LEAF] + t->nreserve[LEAF]) * node_size[LEAF] +
+	       (size_t)(t->nodes[INNER] + t->nreserve[INNER]) * node_size[INNER];
 }
 
 /* ------------------------------------------------------------------ */
 /* Searching                                                           */
 
-/* inner_slot() - the child of inner node @n whose range holds @a. */
-static inline int inner_slot(const struct mt_node *n, uint64_t a)
+/* inner_slot() - the child of @n whose range holds @a (branch-free search). */
+static inline int inner_slot(const struct mt_inner *n, uint64_t a)
 {
-	int j = 0;
+	const uint64_t *k = n->key + 1, *b = k;
+	int len = n->h.count - 1;
 
-	for (int k = 1; k < n->count; k++)
-		j += I(n)->key[k] <= a;
-	return j;
+	if (len <= 0)
+		return 0;
+	while (len > 1) {
+		int half = len / 2;
+
+		b = b[half] <= a ? b + half : b;
+		len -= half;
+	}
+	return (int)(b - k) + (*b <= a);
 }
 
-/* leaf_rank() - how many entries of leaf @n start at or below @a. */
-static inline int leaf_rank(const struct mt_node *n, uint64_t a)
+/* leaf_rank() - how many entries of @l start at or below @a. */
+static inline int leaf_rank(const struct mt_leaf *l, uint64_t a)
 {
-	int r = 0;
+	int len = l->h.count;
 
-	for (int k = 0; k < n->count; k++)
-		r += L(n)->start[k] <= a;
-	return r;
+	if (len == 0)
+		return 0;
+	if (l->h.wide) {
+		const struct went *w = l->e.w, *b = w;
+
+		while (len > 1) {
+			int half = len / 2;
+
+			b = b[half].s <= a ? b + half : b;
+			len -= half;
+		}
+		return (int)(b - w) + (b->s <= a);
+	} else {
+		const struct nent *w = l->e.n, *b = w;
+		uint32_t d;
+
+		if (a < l->base)
+			return 0;
+		if (a - l->base > UINT32_MAX)
+			return len;
+		d = (uint32_t)(a - l->base);
+		while (len > 1) {
+			int half = len / 2;
+
+			b = b[half].s <= d ? b + half : b;
+			len -= half;
+		}
+		return (int)(b - w) + (b->s <= d);
+	}
 }
 
-static struct mt_node *descend(const struct mt_tree *t, uint64_t a)
+/* walk() - descend to the leaf for @a, recording the path when asked. */
+static struct mt_leaf *walk(const struct mt_tree *t, uint64_t a, struct path *p)
 {
 	struct mt_node *n = t->root;
+	int d = 0;
 
-	while (n && !n->leaf)
-		n = I(n)->child[inner_slot(n, a)];
-	return n;
+	if (!n)
+		return NULL;
+	while (!n->leaf) {
+		int j = inner_slot(IN(n), a);
+
+		if (p) {
+			p->node[d] = IN(n);
+			p->slot[d] = j;
+		}
+		d++;
+		n = IN(n)->child[j];
+	}
+	if (p)
+		p->depth = d;
+	return LF(n);
 }
 
 static int slot_in_parent(const struct mt_node *n)
 {
-	const struct mt_node *p = n->parent;
-	int j = 0;
+	const struct mt_inner *p = IN(n->parent);
+	int j;
 
-	while (I(p)->child[j] != n)
-		j++;
+	if (n->leaf && n->count) {
+		j = inner_slot(p, es(LF(n), 0));
+		if (p->child[j] == n)
+			return j;
+	}
+	for (j = 0; p->child[j] != n; j++)
+		;
 	return j;
 }
 
-static inline void *leaf_out(const struct mt_node *n, int i, uint64_t *start,
+static inline void *leaf_out(const struct mt_leaf *l, int i, uint64_t *start,
 			     uint64_t *end)
 {
 	if (start)
-		*start = L(n)->start[i];
+		*start = es(l, i);
 	if (end)
-		*end = L(n)->end[i];
-	return L(n)->val[i];
+		*end = ee(l, i);
+	return ev(l, i);
 }
 
 /* find_pos() - leaf and slot of the first entry ending above @a; 0 if none. */
-static int find_pos(const struct mt_tree *t, uint64_t a, struct mt_node **leaf,
+static int find_pos(const struct mt_tree *t, uint64_t a, struct mt_leaf **leaf,
 		    int *slot)
 {
-	struct mt_node *n = descend(t, a);
+	struct mt_leaf *l = walk(t, a, NULL);
 	int r;
 
-	if (!n)
+	if (!l)
 		return 0;
-	r = leaf_rank(n, a);
-	if (r > 0 && L(n)->end[r - 1] > a) {
-		*leaf = n;
+	r = leaf_rank(l, a);
+	if (r > 0 && ee(l, r - 1) > a) {
+		*leaf = l;
 		*slot = r - 1;
 		return 1;
 	}
-	if (r < n->count) {
-		*leaf = n;
+	if (r < l->h.count) {
+		*leaf = l;
 		*slot = r;
 		return 1;
 	}
-	if (L(n)->next) {
-		*leaf = L(n)->next;
+	if (l->next) {
+		*leaf = l->next;
 		*slot = 0;
 		return 1;
 	}
@@ -264,25 +478,25 @@ static int find_pos(const struct mt_tree *t, uint64_t a, struct mt_node **leaf,
 
 /* find_prev_pos() - leaf and slot of the last entry starting below @a. */
 static int find_prev_pos(const struct mt_tree *t, uint64_t a,
-			 struct mt_node **leaf, int *slot)
+			 struct mt_leaf **leaf, int *slot)
 {
-	struct mt_node *n;
+	struct mt_leaf *l;
 	int r;
 
 	if (a == 0)
 		return 0;
-	n = descend(t, a - 1);
-	if (!n)
+	l = walk(t, a - 1, NULL);
+	if (!l)
 		return 0;
-	r = leaf_rank(n, a - 1);
+	r = leaf_rank(l, a - 1);
 	if (r > 0) {
-		*leaf = n;
+		*leaf = l;
 		*slot = r - 1;
 		return 1;
 	}
-	if (L(n)->prev) {
-		*leaf = L(n)->prev;
-		*slot = L(n)->prev->count - 1;
+	if (l->prev) {
+		*leaf = l->prev;
+		*slot = l->prev->h.count - 1;
 		return 1;
 	}
 	return 0;
@@ -291,96 +505,99 @@ static int find_prev_pos(const struct mt_tree *t, uint64_t a,
 void *mt_load(const struct mt_tree *t, uint64_t addr, uint64_t *start,
 	      uint64_t *end)
 {
-	const struct mt_node *n = descend(t, addr);
+	const struct mt_leaf *l = walk(t, addr, NULL);
 	int r;
 
-	if (!n)
+	if (!l)
 		return NULL;
-	r = leaf_rank(n, addr);
-	if (r == 0 || L(n)->end[r - 1] <= addr)
+	r = leaf_rank(l, addr);
+	if (r == 0 || ee(l, r - 1) <= addr)
 		return NULL;
-	return leaf_out(n, r - 1, start, end);
+	return leaf_out(l, r - 1, start, end);
 }
 
 void *mt_find(const struct mt_tree *t, uint64_t addr, uint64_t *start,
 	      uint64_t *end)
 {
-	struct mt_node *n;
+	struct mt_leaf *l;
 	int i;
 
-	if (!find_pos(t, addr, &n, &i))
+	if (!find_pos(t, addr, &l, &i))
 		return NULL;
-	return leaf_out(n, i, start, end);
+	return leaf_out(l, i, start, end);
 }
 
 void *mt_find_prev(const struct mt_tree *t, uint64_t addr, uint64_t *start,
 		   uint64_t *end)
 {
-	struct mt_node *n;
+	struct mt_leaf *l;
 	int i;
 
-	if (!find_prev_pos(t, addr, &n, &i))
+	if (!find_prev_pos(t, addr, &l, &i))
 		return NULL;
-	return leaf_out(n, i, start, end);
+	return leaf_out(l, i, start, end);
+}
+
+static struct mt_leaf *edge_leaf(const struct mt_tree *t, int last)
+{
+	struct mt_node *n = t->root;
+
+	if (!n)
+		return NULL;
+	while (!n->leaf)
+		n = IN(n)->child[last ? n->count - 1 : 0];
+	return LF(n);
 }
 
 void *mt_first(const struct mt_tree *t, uint64_t *start, uint64_t *end)
 {
-	struct mt_node *n = t->root;
+	struct mt_leaf *l = edge_leaf(t, 0);
 
-	if (!n)
-		return NULL;
-	while (!n->leaf)
-		n = I(n)->child[0];
-	return leaf_out(n, 0, start, end);
+	return l ? leaf_out(l, 0, start, end) : NULL;
 }
 
 void *mt_last(const struct mt_tree *t, uint64_t *start, uint64_t *end)
 {
-	struct mt_node *n = t->root;
+	struct mt_leaf *l = edge_leaf(t, 1);
 
-	if (!n)
-		return NULL;
-	while (!n->leaf)
-		n = I(n)->child[n->count - 1];
-	return leaf_out(n, n->count - 1, start, end);
+	return l ? leaf_out(l, l->h.count - 1, start, end) : NULL;
 }
 
 /* ------------------------------------------------------------------ */
 /* Gap bookkeeping                                                     */
 
-static inline uint64_t leaf_prev_end(const struct mt_node *n)
+static inline uint64_t leaf_prev_end(const struct mt_leaf *l)
 {
-	const struct mt_node *p = L(n)->prev;
+	const struct mt_leaf *p = l->prev;
 
-	return p ? L(p)->end[p->count - 1] : 0;
+	return p ? ee(p, p->h.count - 1) : 0;
 }
 
-static uint64_t leaf_gap(const struct mt_node *n)
+static uint64_t leaf_gap(const struct mt_leaf *l)
 {
-	uint64_t pe = leaf_prev_end(n), g = 0;
+	uint64_t pe = leaf_prev_end(l), g = 0;
 
-	for (int i = 0; i < n->count; i++) {
-		uint64_t d = L(n)->start[i] - pe;
+	for (int i = 0; i < l->h.count; i++) {
+		uint64_t d = es(l, i) - pe;
 
 		g = d > g ? d : g;
-		pe = L(n)->end[i];
+		pe = ee(l, i);
 	}
 	return g;
 }
 
-static uint64_t inner_gap(const struct mt_node *n)
+static uint64_t inner_gap(const struct mt_inner *n)
 {
 	uint64_t g = 0;
 
-	for (int j = 0; j < n->count; j++)
-		g = I(n)->gap[j] > g ? I(n)->gap[j] : g;
+	for (int j = 0; j < n->h.count; j++)
+		g = n->gap[j] > g ? n->gap[j] : g;
 	return g;
 }
 
 static inline uint64_t node_gap(const struct mt_node *n)
 {
-	return n->leaf ? leaf_gap(n) : inner_gap(n);
+	return n->leaf ? leaf_gap(LF(n)) : inner_gap(IN(n));
 }
 
 /*
@@ -396,25 +613,54 @@ static void gap_update(struct mt_node *n)
 		return;
 	g = node_gap(n);
 	while (n->parent) {
-		struct mt_node *p = n->parent;
+		struct mt_inner *p = IN(n->parent);
 		int j = slot_in_parent(n);
 
-		if (I(p)->gap[j] == g)
+		if (p->gap[j] == g)
 			return;
-		I(p)->gap[j] = g;
+		p->gap[j] = g;
 		g = inner_gap(p);
-		n = p;
+		n = &p->h;
+	}
+}
+
+/*
+ * path_fix() - the node below path level @lvl - 1 now has largest gap @g:
+ * store it and carry it up the recorded path, rescanning a parent only when
+ * its largest gap may have shrunk.
+ */
+static void path_fix(struct path *p, int lvl, uint64_t g)
+{
+	while (lvl-- > 0) {
+		struct mt_inner *n = p->node[lvl];
+		uint64_t old = n->gap[p->slot[lvl]], pmax;
+
+		if (old == g)
+			return;
+		n->gap[p->slot[lvl]] = g;
+		if (lvl == 0)
+			return;		/* the root's own maximum is not cached */
+		pmax = p->node[lvl - 1]->gap[p->slot[lvl - 1]];
+		if (g > old)
+			g = g > pmax ? g : pmax;
+		else if (old < pmax)
+			return;		/* the parent's maximum came from elsewhere */
+		else
+			g = inner_gap(n);
 	}
 }
 
 /* ------------------------------------------------------------------ */
 /* Insertion into free space                                           */
 
-static int is_rightmost(const struct mt_node *n)
+static int is_edge(const struct mt_node *n, int right)
 {
-	for (; n->parent; n = n->parent)
-		if (I(n->parent)->child[n->parent->count - 1] != n)
+	for (; n->parent; n = n->parent) {
+		const struct mt_inner *p = IN(n->parent);
+
+		if (p->child[right ? p->h.count - 1 : 0] != n)
 			return 0;
+	}
 	return 1;
 }
 
@@ -426,47 +672,56 @@ static void insert_child(struct mt_tree *t, struct mt_node *left,
  * ICAP + 1 children between @p and a new sibling, then hang the sibling in
  * the grandparent.
  */
-static void split_inner(struct mt_tree *t, struct mt_node *p, int j,
+static void split_inner(struct mt_tree *t, struct mt_inner *p, int j,
 			struct mt_node *right, uint64_t key)
 {
 	uint64_t keys[MT_ICAP + 1], gaps[MT_ICAP + 1];
-	struct mt_node *kids[MT_ICAP + 1], *q;
-	int total = MT_ICAP + 1, lc, k;
+	struct mt_node *kids[MT_ICAP + 1];
+	struct mt_inner *q;
+	int total = MT_ICAP + 1, lc, k, src = 0;
 
-	for (k = 0; k <= j; k++) {
-		keys[k] = I(p)->key[k];
-		kids[k] = I(p)->child[k];
-		gaps[k] = I(p)->gap[k];
+	for (k = 0; k < total; k++) {
+		if (k == j + 1) {
+			keys[k] = key;
+			kids[k] = right;
+			gaps[k] = node_gap(right);
+			continue;
+		}
+		keys[k] = p->key[src];
+		kids[k] = p->child[src];
+		gaps[k] = p->gap[src];
+		src++;
 	}
-	keys[j + 1] = key;
-	kids[j + 1] = right;
-	gaps[j + 1] = node_gap(right);
-	for (k = j + 1; k < MT_ICAP; k++) {
-		keys[k + 1] = I(p)->key[k];
-		kids[k + 1] = I(p)->child[k];
-		gaps[k + 1] = I(p)->gap[k];
-	}
-	/* Appending at the right edge: keep p full, start q with two children. */
-	lc = (j + 1 == MT_ICAP && is_rightmost(p)) ? MT_ICAP - 1 : total / 2;
+	/*
+	 * Growing at the right (or left) edge of the tree: keep the old node
+	 * full and start the new one with two children, so trees built in
+	 * address order stay packed.  Otherwise split in half.
+	 */
+	if (j + 1 == MT_ICAP && is_edge(&p->h, 1))
+		lc = MT_ICAP - 1;
+	else if (j + 1 == 1 && is_edge(&p->h, 0))
+		lc = 2;
+	else
+		lc = total / 2;
 
-	q = node_get(t, 0);
+	q = IN(node_get(t, INNER));
 	for (k = 0; k < lc; k++) {
-		I(p)->key[k] = keys[k];
-		I(p)->child[k] = kids[k];
-		I(p)->gap[k] = gaps[k];
-		kids[k]->parent = p;
+		p->key[k] = keys[k];
+		p->child[k] = kids[k];
+		p->gap[k] = gaps[k];
+		kids[k]->parent = &p->h;
 	}
-	p->count = (uint16_t)lc;
+	p->h.count = (uint16_t)lc;
 	for (k = lc; k < total; k++) {
-		I(q)->key[k - lc] = keys[k];
-		I(q)->child[k - lc] = kids[k];
-		I(q)->gap[k - lc] = gaps[k];
-		kids[k]->parent = q;
+		q->key[k - lc] = keys[k];
+		q->child[k - lc] = kids[k];
+		q->gap[k - lc] = gaps[k];
+		kids[k]->parent = &q->h;
 	}
-	q->count = (uint16_t)(total - lc);
-	I(q)->key[0] = 0;
-	insert_child(t, p, q, keys[lc]);
-	gap_update(p);
+	q->h.count = (uint16_t)(total - lc);
+	q->key[0] = 0;
+	insert_child(t, &p->h, &q->h, keys[lc]);
+	gap_update(&p->h);
 }
 
 /*
@@ -476,336 +731,393 @@ static void split_inner(struct mt_tree *t, struct mt_node *p, int j,
 static void insert_child(struct mt_tree *t, struct mt_node *left,
 			 struct mt_node *right, uint64_t key)
 {
-	struct mt_node *p = left->parent;
+	struct mt_inner *p = IN(left->parent);
+	size_t c;
 	int j;
 
 	if (!p) {
-		p = node_get(t, 0);
-		p->count = 2;
-		I(p)->child[0] = left;
-		I(p)->child[1] = right;
-		I(p)->key[0] = 0;
-		I(p)->key[1] = key;
-		I(p)->gap[0] = node_gap(left);
-		I(p)->gap[1] = node_gap(right);
-		left->parent = right->parent = p;
-		t->root = p;
+		p = IN(node_get(t, INNER));
+		p->h.count = 2;
+		p->child[0] = left;
+		p->child[1] = right;
+		p->key[0] = 0;
+		p->key[1] = key;
+		p->gap[0] = node_gap(left);
+		p->gap[1] = node_gap(right);
+		left->parent = right->parent = &p->h;
+		t->root = &p->h;
 		t->height++;
 		return;
 	}
 	j = slot_in_parent(left);
-	if (p->count == MT_ICAP) {
+	if (p->h.count == MT_ICAP) {
 		split_inner(t, p, j, right, key);
 		return;
 	}
-	memmove(&I(p)->key[j + 2], &I(p)->key[j + 1], (size_t)(p->count - j - 1) * 8);
-	memmove(&I(p)->child[j + 2], &I(p)->child[j + 1], (size_t)(p->count - j - 1) * 8);
-	memmove(&I(p)->gap[j + 2], &I(p)->gap[j + 1], (size_t)(p->count - j - 1) * 8);
-	I(p)->key[j + 1] = key;
-	I(p)->child[j + 1] = right;
-	I(p)->gap[j + 1] = node_gap(right);
-	right->parent = p;
-	p->count++;
+	c = (size_t)(p->h.count - j - 1) * 8;
+	memmove(&p->key[j + 2], &p->key[j + 1], c);
+	memmove(&p->child[j + 2], &p->child[j + 1], c);
+	memmove(&p->gap[j + 2], &p->gap[j + 1], c);
+	p->key[j + 1] = key;
+	p->child[j + 1] = right;
+	p->gap[j + 1] = node_gap(right);
+	right->parent = &p->h;
+	p->h.count++;
 }
 
-static inline void leaf_put(struct mt_node *n, int i, uint64_t s, uint64_t e,
-			    void *v)
+static void link_after(struct mt_leaf *l, struct mt_leaf *r)
 {
-	L(n)->start[i] = s;
-	L(n)->end[i] = e;
-	L(n)->val[i] = v;
-}
-
-/* split_leaf() - full leaf @n takes [s, e) at @pos: share with a new leaf. */
-static void split_leaf(struct mt_tree *t, struct mt_node *n, int pos,
-		       uint64_t s, uint64_t e, void *v)
-{
-	uint64_t st[MT_LCAP + 1], en[MT_LCAP + 1];
-	void *va[MT_LCAP + 1];
-	struct mt_node *r;
-	int total = MT_LCAP + 1, lc, k;
-
-	for (k = 0; k < pos; k++) {
-		st[k] = L(n)->start[k];
-		en[k] = L(n)->end[k];
-		va[k] = L(n)->val[k];
-	}
-	st[pos] = s;
-	en[pos] = e;
-	va[pos] = v;
-	for (k = pos; k < MT_LCAP; k++) {
-		st[k + 1] = L(n)->start[k];
-		en[k + 1] = L(n)->end[k];
-		va[k + 1] = L(n)->val[k];
-	}
-	/*
-	 * Ascending appends at the right edge keep the left leaf full, so a
-	 * tree built in address order is packed; otherwise split in half.
-	 */
-	if (pos == MT_LCAP && !L(n)->next)
-		lc = MT_LCAP;
-	else
-		lc = total / 2;
-
-	r = node_get(t, 1);
-	for (k = 0; k < lc; k++)
-		leaf_put(n, k, st[k], en[k], va[k]);
-	n->count = (uint16_t)lc;
-	for (k = lc; k < total; k++)
-		leaf_put(r, k - lc, st[k], en[k], va[k]);
-	r->count = (uint16_t)(total - lc);
-
-	L(r)->prev = n;
-	L(r)->next = L(n)->next;
-	if (L(n)->next)
-		L(L(n)->next)->prev = r;
-	L(n)->next = r;
-
-	insert_child(t, n, r, L(r)->start[0]);
-	gap_update(n);
-	gap_update(r);
-	gap_update(L(r)->next);
+	r->prev = l;
+	r->next = l->next;
+	if (l->next)
+		l->next->prev = r;
+	l->next = r;
 }
 
 /*
- * insert_free() - add [s, e) -> v where no entry overlaps it.
- * Caller must: have filled the reserve for one insertion.
+ * redistribute() - share the entries @a[0..n) between adjacent leaves
+ * @l and @r (same parent, @r at slot @jr) as evenly as both formats allow.
+ * Returns: 1 if done, 0 if no even share fits (nothing changed).
  */
-static void insert_free(struct mt_tree *t, uint64_t s, uint64_t e, void *v)
+static int redistribute(struct mt_leaf *l, struct mt_leaf *r, int jr,
+			const struct ent *a, int n)
 {
-	struct mt_node *n = t->root;
-	int pos;
+	int m = n / 2;
+
+	if (!ents_fit_one(a, m) || !ents_fit_one(a + m, n - m))
+		return 0;
+	leaf_write(l, a, m);
+	leaf_write(r, a + m, n - m);
+	IN(r->h.parent)->key[jr] = a[m].s;
+	gap_update(&l->h);
+	gap_update(&r->h);
+	gap_update(r->next ? &r->next->h : NULL);
+	return 1;
+}
+
+/*
+ * insert_slow() - leaf @l cannot take [s, e) at @pos as it is: rewrite it
+ * in the other format, or share with a sibling that has room, or split.
+ */
+static void insert_slow(struct mt_tree *t, struct mt_leaf *l, int pos,
+			uint64_t s, uint64_t e, void *v)
+{
+	struct ent a[2 * MT_NCAP + 2];
+	struct mt_leaf *r;
+	int n = leaf_gather(l, a), m;
+
+	memmove(&a[pos + 1], &a[pos], (size_t)(n - pos) * sizeof(a[0]));
+	a[pos] = (struct ent){ s, e, v };
+	n++;
+	if (ents_fit_one(a, n)) {
+		leaf_write(l, a, n);
+		gap_update(&l->h);
+		gap_update(l->next ? &l->next->h : NULL);
+		return;
+	}
+	if (l->h.parent) {
+		struct mt_inner *p = IN(l->h.parent);
+		int j = slot_in_parent(&l->h);
+
+		/* A sibling with room takes part of the load. */
+		if (j > 0 && p->child[j - 1]->count + 1 < lcap(LF(p->child[j - 1]))) {
+			struct ent b[2 * MT_NCAP + 2];
+			struct mt_leaf *left = LF(p->child[j - 1]);
+			int k = leaf_gather(left, b);
+
+			memcpy(&b[k], a, (size_t)n * sizeof(a[0]));
+			if (redistribute(left, l, j, b, k + n))
+				return;
+		}
+		if (j + 1 < p->h.count &&
+		    p->child[j + 1]->count + 1 < lcap(LF(p->child[j + 1]))) {
+			struct mt_leaf *right = LF(p->child[j + 1]);
+
+			leaf_gather(right, &a[n]);
+			if (redistribute(l, right, j + 1, a, n + right->h.count))
+				return;
+		}
+	}
+	/*
+	 * Split.  Growing at the right or left edge of the tree keeps the old
+	 * leaf full, so trees built in address order (either way) are packed.
+	 */
+	if (pos == n - 1 && !l->next && ents_fit_one(a, n - 1))
+		m = n - 1;
+	else if (pos == 0 && !l->prev && ents_fit_one(a + 1, n - 1))
+		m = 1;
+	else
+		m = n / 2;
+	r = LF(node_get(t, LEAF));
+	leaf_write(l, a, m);
+	leaf_write(r, a + m, n - m);
+	link_after(l, r);
+	insert_child(t, &l->h, &r->h, es(r, 0));
+	gap_update(&l->h);
+	gap_update(&r->h);
+	gap_update(r->next ? &r->next->h : NULL);
+}
+
+/*
+ * insert_at() - add [s, e) -> v at slot @pos of leaf @l, reached by path @p.
+ * Caller must: know that nothing overlaps [s, e) and have filled the reserve
+ * for one insertion.
+ */
+static void insert_at(struct mt_tree *t, struct path *p, struct mt_leaf *l,
+		      int pos, uint64_t s, uint64_t e, void *v)
+{
+	int n = l->h.count;
+	uint64_t pe, split_gap = 0;
 
 	t->count++;
-	if (!n) {
-		n = node_get(t, 1);
-		leaf_put(n, 0, s, e, v);
-		n->count = 1;
-		t->root = n;
-		t->height = 1;
-		return;
-	}
-	while (!n->leaf) {
-		int j = inner_slot(n, s);
+	/* The new entry may end past the separator to its right. */
+	for (int d = 0; d < p->depth; d++) {
+		struct mt_inner *in = p->node[d];
+		int j = p->slot[d];
 
-		/* The new entry may end past the separator on its right. */
-		if (j + 1 < n->count && I(n)->key[j + 1] < e)
-			I(n)->key[j + 1] = e;
-		n = I(n)->child[j];
+		if (j + 1 < in->h.count && in->key[j + 1] < e)
+			in->key[j + 1] = e;
 	}
-	pos = leaf_rank(n, s);
-	if (n->count == MT_LCAP) {
-		split_leaf(t, n, pos, s, e, v);
+	if (n == lcap(l) || !fits(l, s, e)) {
+		insert_slow(t, l, pos, s, e, v);
 		return;
 	}
-	memmove(&L(n)->start[pos + 1], &L(n)->start[pos], (size_t)(n->count - pos) * 8);
-	memmove(&L(n)->end[pos + 1], &L(n)->end[pos], (size_t)(n->count - pos) * 8);
-	memmove(&L(n)->val[pos + 1], &L(n)->val[pos], (size_t)(n->count - pos) * 8);
-	leaf_put(n, pos, s, e, v);
-	n->count++;
-	gap_update(n);
-	if (pos == n->count - 1)
-		gap_update(L(n)->next);
+	pe = pos ? ee(l, pos - 1) : leaf_prev_end(l);
+	if (pos < n)
+		split_gap = es(l, pos) - pe;
+	memmove(eaddr(l, pos + 1), eaddr(l, pos), (size_t)(n - pos) * esize(l));
+	eput(l, pos, s, e, v);
+	l->h.count++;
+	if (p->depth == 0) {
+		if (pos == n && l->next)
+			gap_update(&l->next->h);
+		return;
+	}
+	if (pos < n) {
+		/*
+		 * The entry lands inside the gap before entry pos: two smaller
+		 * gaps replace it, so the leaf's largest gap changes only if
+		 * that gap was the largest.
+		 */
+		if (split_gap >= p->node[p->depth - 1]->gap[p->slot[p->depth - 1]])
+			path_fix(p, p->depth, leaf_gap(l));
+	} else {
+		/* A new last entry: its own gap is new, the next leaf's shrank. */
+		uint64_t g = s - pe;
+
+		if (g > p->node[p->depth - 1]->gap[p->slot[p->depth - 1]])
+			path_fix(p, p->depth, g);
+		if (l->next)
+			gap_update(&l->next->h);
+	}
+}
+
+/* insert_free() - add [s, e) -> v where nothing overlaps it. */
+static void insert_free(struct mt_tree *t, uint64_t s, uint64_t e, void *v)
+{
+	struct path p;
+	struct mt_leaf *l = walk(t, s, &p);
+
+	if (!l) {
+		l = LF(node_get(t, LEAF));
+		leaf_write(l, &(struct ent){ s, e, v }, 1);
+		t->root = &l->h;
+		t->height = 1;
+		t->count = 1;
+		return;
+	}
+	insert_at(t, &p, l, leaf_rank(l, s), s, e, v);
 }
 
 /* ------------------------------------------------------------------ */
 /* Removal                                                             */
 
-static void remove_child(struct mt_tree *t, struct mt_node *p, int j);
+static void remove_child(struct mt_tree *t, struct mt_inner *p, int j);
 
-static void unlink_leaf(struct mt_node *n)
+static void unlink_leaf(struct mt_leaf *l)
 {
-	if (L(n)->prev)
-		L(L(n)->prev)->next = L(n)->next;
-	if (L(n)->next)
-		L(L(n)->next)->prev = L(n)->prev;
+	if (l->prev)
+		l->prev->next = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
 }
 
-/* rebalance_leaf() - @n fell below MT_LMIN: merge it or borrow an entry. */
-static void rebalance_leaf(struct mt_tree *t, struct mt_node *n)
+/* rebalance_leaf() - @l fell below MT_LMIN: merge it or share with a sibling. */
+static void rebalance_leaf(struct mt_tree *t, struct mt_leaf *l)
 {
-	struct mt_node *p = n->parent, *left, *right;
-	int j = slot_in_parent(n);
+	struct mt_inner *p = IN(l->h.parent);
+	int j = slot_in_parent(&l->h), n;
+	struct mt_leaf *a, *b;		/* the pair, a on the left */
+	struct ent e[2 * MT_NCAP];
 
-	left = j > 0 ? I(p)->child[j - 1] : NULL;
-	right = j + 1 < p->count ? I(p)->child[j + 1] : NULL;
-
-	if (left && left->count + n->count <= MT_LCAP) {
-		/* Fold n into left: [left][n] -> [left + n]. */
-		memcpy(&L(left)->start[left->count], L(n)->start, (size_t)n->count * 8);
-		memcpy(&L(left)->end[left->count], L(n)->end, (size_t)n->count * 8);
-		memcpy(&L(left)->val[left->count], L(n)->val, (size_t)n->count * 8);
-		left->count += n->count;
-		unlink_leaf(n);
-		remove_child(t, p, j);
-		node_put(t, n);
-		gap_update(left);
-		gap_update(L(left)->next);
-	} else if (right && n->count + right->count <= MT_LCAP) {
-		/* Fold right into n: [n][right] -> [n + right]. */
-		memcpy(&L(n)->start[n->count], L(right)->start, (size_t)right->count * 8);
-		memcpy(&L(n)->end[n->count], L(right)->end, (size_t)right->count * 8);
-		memcpy(&L(n)->val[n->count], L(right)->val, (size_t)right->count * 8);
-		n->count += right->count;
-		unlink_leaf(right);
-		remove_child(t, p, j + 1);
-		node_put(t, right);
-		gap_update(n);
-		gap_update(L(n)->next);
-	} else if (left) {
-		/* Take left's last entry: [left..x][n] -> [left..][x n]. */
-		int k = left->count - 1;
-
-		memmove(&L(n)->start[1], L(n)->start, (size_t)n->count * 8);
-		memmove(&L(n)->end[1], L(n)->end, (size_t)n->count * 8);
-		memmove(&L(n)->val[1], L(n)->val, (size_t)n->count * 8);
-		leaf_put(n, 0, L(left)->start[k], L(left)->end[k], L(left)->val[k]);
-		n->count++;
-		left->count--;
-		I(p)->key[j] = L(n)->start[0];
-		gap_update(left);
-		gap_update(n);
-		gap_update(L(n)->next);	/* n's tail may be what was deleted */
+	if (j > 0) {
+		a = LF(p->child[j - 1]);
+		b = l;
 	} else {
-		/* Take right's first entry: [n][x right..] -> [n x][right..]. */
-		leaf_put(n, n->count, L(right)->start[0], L(right)->end[0], L(right)->val[0]);
-		n->count++;
-		right->count--;
-		memmove(L(right)->start, &L(right)->start[1], (size_t)right->count * 8);
-		memmove(L(right)->end, &L(right)->end[1], (size_t)right->count * 8);
-		memmove(L(right)->val, &L(right)->val[1], (size_t)right->count * 8);
-		I(p)->key[j + 1] = L(right)->start[0];
-		gap_update(n);
-		gap_update(right);
+		a = l;
+		b = LF(p->child[j + 1]);
+		j = 1;
+	}
+	n = leaf_gather(a, e);
+	n += leaf_gather(b, &e[n]);
+	if (n == 0 || ents_fit_one(e, n)) {
+		/* Fold b into a: [a][b] -> [a + b]. */
+		if (n)
+			leaf_write(a, e, n);
+		else
+			a->h.count = 0;
+		unlink_leaf(b);
+		remove_child(t, p, j);
+		node_put(t, &b->h);
+		gap_update(&a->h);
+		gap_update(a->next ? &a->next->h : NULL);
+		return;
+	}
+	/* Share: both leaves end up near half full. */
+	if (!redistribute(a, b, j, e, n)) {
+		/* Cannot happen: n < MT_LMIN + capacity splits into two halves
+		 * of at most MT_WCAP entries each. */
+		gap_update(&a->h);
+		gap_update(&b->h);
 	}
 }
 
 /* rebalance_inner() - inner node @n fell below MT_IMIN children. */
-static void rebalance_inner(struct mt_tree *t, struct mt_node *n)
+static void rebalance_inner(struct mt_tree *t, struct mt_inner *n)
 {
-	struct mt_node *p = n->parent, *left, *right;
-	int j = slot_in_parent(n), k;
+	struct mt_inner *p = IN(n->h.parent), *left, *right;
+	int j = slot_in_parent(&n->h), k;
 
-	left = j > 0 ? I(p)->child[j - 1] : NULL;
-	right = j + 1 < p->count ? I(p)->child[j + 1] : NULL;
+	left = j > 0 ? IN(p->child[j - 1]) : NULL;
+	right = j + 1 < p->h.count ? IN(p->child[j + 1]) : NULL;
 
-	if (left && left->count + n->count <= MT_ICAP) {
+	if (left && left->h.count + n->h.count <= MT_ICAP) {
 		/* [left][n] -> [left + n]; p's separator becomes n's first key. */
-		int base = left->count;
+		int base = left->h.count;
 
-		for (k = 0; k < n->count; k++) {
-			I(left)->key[base + k] = k ? I(n)->key[k] : I(p)->key[j];
-			I(left)->child[base + k] = I(n)->child[k];
-			I(left)->gap[base + k] = I(n)->gap[k];
-			I(n)->child[k]->parent = left;
+		for (k = 0; k < n->h.count; k++) {
+			left->key[base + k] = k ? n->key[k] : p->key[j];
+			left->child[base + k] = n->child[k];
+			left->gap[base + k] = n->gap[k];
+			n->child[k]->parent = &left->h;
 		}
-		left->count += n->count;
+		left->h.count += n->h.count;
 		remove_child(t, p, j);
-		node_put(t, n);
-		gap_update(left);
-	} else if (right && n->count + right->count <= MT_ICAP) {
-		int base = n->count;
+		node_put(t, &n->h);
+		gap_update(&left->h);
+	} else if (right && n->h.count + right->h.count <= MT_ICAP) {
+		int base = n->h.count;
 
-		for (k = 0; k < right->count; k++) {
-			I(n)->key[base + k] = k ? I(right)->key[k] : I(p)->key[j + 1];
-			I(n)->child[base + k] = I(right)->child[k];
-			I(n)->gap[base + k] = I(right)->gap[k];
-			I(right)->child[k]->parent = n;
+		for (k = 0; k < right->h.count; k++) {
+			n->key[base + k] = k ? right->key[k] : p->key[j + 1];
+			n->child[base + k] = right->child[k];
+			n->gap[base + k] = right->gap[k];
+			right->child[k]->parent = &n->h;
 		}
-		n->count += right->count;
+		n->h.count += right->h.count;
 		remove_child(t, p, j + 1);
-		node_put(t, right);
-		gap_update(n);
+		node_put(t, &right->h);
+		gap_update(&n->h);
 	} else if (left) {
 		/* Move left's last child to the front of n. */
-		int m = left->count - 1;
-		size_t c = (size_t)n->count * 8;
+		int m = left->h.count - 1;
+		size_t c = (size_t)n->h.count * 8;
 
-		memmove(&I(n)->key[1], &I(n)->key[0], c);
-		memmove(&I(n)->child[1], &I(n)->child[0], c);
-		memmove(&I(n)->gap[1], &I(n)->gap[0], c);
-		I(n)->key[1] = I(p)->key[j];
-		I(n)->key[0] = 0;
-		I(n)->child[0] = I(left)->child[m];
-		I(n)->gap[0] = I(left)->gap[m];
-		I(n)->child[0]->parent = n;
-		I(p)->key[j] = I(left)->key[m];
-		n->count++;
-		left->count--;
-		gap_update(left);
-		gap_update(n);
+		memmove(&n->key[1], &n->key[0], c);
+		memmove(&n->child[1], &n->child[0], c);
+		memmove(&n->gap[1], &n->gap[0], c);
+		n->key[1] = p->key[j];
+		n->key[0] = 0;
+		n->child[0] = left->child[m];
+		n->gap[0] = left->gap[m];
+		n->child[0]->parent = &n->h;
+		p->key[j] = left->key[m];
+		n->h.count++;
+		left->h.count--;
+		gap_update(&left->h);
+		gap_update(&n->h);
 	} else {
 		/* Move right's first child to the end of n. */
-		size_t c = (size_t)(right->count - 1) * 8;
+		size_t c = (size_t)(right->h.count - 1) * 8;
 
-		I(n)->key[n->count] = I(p)->key[j + 1];
-		I(n)->child[n->count] = I(right)->child[0];
-		I(n)->gap[n->count] = I(right)->gap[0];
-		I(right)->child[0]->parent = n;
-		n->count++;
-		I(p)->key[j + 1] = I(right)->key[1];
-		memmove(&I(right)->key[0], &I(right)->key[1], c);
-		memmove(&I(right)->child[0], &I(right)->child[1], c);
-		memmove(&I(right)->gap[0], &I(right)->gap[1], c);
-		right->count--;
-		I(right)->key[0] = 0;
-		gap_update(n);
-		gap_update(right);
+		n->key[n->h.count] = p->key[j + 1];
+		n->child[n->h.count] = right->child[0];
+		n->gap[n->h.count] = right->gap[0];
+		right->child[0]->parent = &n->h;
+		n->h.count++;
+		p->key[j + 1] = right->key[1];
+		memmove(&right->key[0], &right->key[1], c);
+		memmove(&right->child[0], &right->child[1], c);
+		memmove(&right->gap[0], &right->gap[1], c);
+		right->h.count--;
+		right->key[0] = 0;
+		gap_update(&n->h);
+		gap_update(&right->h);
 	}
 }
 
 /* remove_child() - drop child @j of inner node @p (already emptied). */
-static void remove_child(struct mt_tree *t, struct mt_node *p, int j)
+static void remove_child(struct mt_tree *t, struct mt_inner *p, int j)
 {
-	size_t c = (size_t)(p->count - j - 1) * 8;
+	size_t c = (size_t)(p->h.count - j - 1) * 8;
 
-	memmove(&I(p)->key[j], &I(p)->key[j + 1], c);
-	memmove(&I(p)->child[j], &I(p)->child[j + 1], c);
-	memmove(&I(p)->gap[j], &I(p)->gap[j + 1], c);
-	p->count--;
-	I(p)->key[0] = 0;
-	if (!p->parent) {
-		if (p->count == 1) {
+	memmove(&p->key[j], &p->key[j + 1], c);
+	memmove(&p->child[j], &p->child[j + 1], c);
+	memmove(&p->gap[j], &p->gap[j + 1], c);
+	p->h.count--;
+	p->key[0] = 0;
+	if (!p->h.parent) {
+		if (p->h.count == 1) {
 			/* The root has one child left: it becomes the root. */
-			t->root = I(p)->child[0];
+			t->root = p->child[0];
 			t->root->parent = NULL;
 			t->height--;
-			node_put(t, p);
+			node_put(t, &p->h);
 		}
 		return;
 	}
-	if (p->count < MT_IMIN)
+	if (p->h.count < MT_IMIN)
 		rebalance_inner(t, p);
 	else
-		gap_update(p);
+		gap_update(&p->h);
 }
 
-/* leaf_delete() - remove entry @i of leaf @n. */
-static void leaf_delete(struct mt_tree *t, struct mt_node *n, int i)
+/*
+ * leaf_delete() - remove entry @i of leaf @l; @p is the path to @l or NULL.
+ */
+static void leaf_delete(struct mt_tree *t, struct path *p, struct mt_leaf *l, int i)
 {
-	int was_last = i == n->count - 1;
-	size_t c = (size_t)(n->count - i - 1) * 8;
+	int n = l->h.count, was_last = i == n - 1;
+	uint64_t merged = 0;
 
-	memmove(&L(n)->start[i], &L(n)->start[i + 1], c);
-	memmove(&L(n)->end[i], &L(n)->end[i + 1], c);
-	memmove(&L(n)->val[i], &L(n)->val[i + 1], c);
-	n->count--;
+	if (p && p->depth && !was_last)
+		merged = es(l, i + 1) - (i ? ee(l, i - 1) : leaf_prev_end(l));
+	memmove(eaddr(l, i), eaddr(l, i + 1), (size_t)(n - i - 1) * esize(l));
+	l->h.count--;
 	t->count--;
-	if (!n->parent) {
-		if (n->count == 0) {
+	if (!l->h.parent) {
+		if (l->h.count == 0) {
 			t->root = NULL;
 			t->height = 0;
-			node_put(t, n);
+			node_put(t, &l->h);
+		} else if (was_last && l->next) {
+			gap_update(&l->next->h);
 		}
 		return;
 	}
-	if (n->count < MT_LMIN) {
-		rebalance_leaf(t, n);
+	if (l->h.count < MT_LMIN) {
+		rebalance_leaf(t, l);
 		return;
 	}
-	gap_update(n);
-	if (was_last)
-		gap_update(L(n)->next);
+	if (p && p->depth && !was_last) {
+		/* Two gaps became one larger gap: the maximum can only grow. */
+		if (merged > p->node[p->depth - 1]->gap[p->slot[p->depth - 1]])
+			path_fix(p, p->depth, merged);
+		return;
+	}
+	gap_update(&l->h);
+	if (was_last && l->next)
+		gap_update(&l->next->h);
 }
 
 /*
@@ -814,65 +1126,93 @@ static void leaf_delete(struct mt_tree *t, struct mt_node *n, int i)
  */
 static void erase_range(struct mt_tree *t, uint64_t s, uint64_t e)
 {
-	struct mt_node *n;
+	struct mt_leaf *l;
 	int i;
 
-	while (find_pos(t, s, &n, &i) && L(n)->start[i] < e) {
-		uint64_t es = L(n)->start[i], ee = L(n)->end[i];
+	while (find_pos(t, s, &l, &i) && es(l, i) < e) {
+		uint64_t xs = es(l, i), xe = ee(l, i);
 
-		if (es < s && ee > e) {
+		if (xs < s && xe > e) {
 			/* The range lies inside one entry: keep both ends. */
-			L(n)->end[i] = s;
-			gap_update(n);
-			if (i == n->count - 1)
-				gap_update(L(n)->next);
-			insert_free(t, e, ee, L(n)->val[i]);
+			void *v = ev(l, i);
+
+			eset_end(l, i, s);
+			gap_update(&l->h);
+			if (i == l->h.count - 1 && l->next)
+				gap_update(&l->next->h);
+			insert_free(t, e, xe, v);
 			return;
 		}
-		if (es < s) {
-			/* Trim the entry's tail: [es, s). */
-			L(n)->end[i] = s;
-			gap_update(n);
-			if (i == n->count - 1)
-				gap_update(L(n)->next);
+		if (xs < s) {
+			/* Trim the entry's tail: [xs, s). */
+			eset_end(l, i, s);
+			gap_update(&l->h);
+			if (i == l->h.count - 1 && l->next)
+				gap_update(&l->next->h);
 			continue;
 		}
-		if (ee > e) {
-			/* Trim the entry's head: [e, ee); keys stay below it. */
-			L(n)->start[i] = e;
-			gap_update(n);
+		if (xe > e) {
+			/* Trim the entry's head: [e, xe); separators stay below it. */
+			eset_start(l, i, e);
+			gap_update(&l->h);
 			return;
 		}
-		leaf_delete(t, n, i);
+		leaf_delete(t, NULL, l, i);
 	}
 }
 
 int mt_store(struct mt_tree *t, uint64_t start, uint64_t end, void *val)
 {
+	struct path p;
+	struct mt_leaf *l;
+	int r;
+
 	if (start >= end || !val)
 		return -EINVAL;
-	if (reserve_fill(t, reserve_need(t, 2)))
+	if (reserve_for(t, 2))
 		return -ENOMEM;
 	/* Point of no return */
+	l = walk(t, start, &p);
+	if (l) {
+		r = leaf_rank(l, start);
+		if ((r == 0 || ee(l, r - 1) <= start) &&
+		    (r < l->h.count ? es(l, r) >= end :
+		     (!l->next || es(l->next, 0) >= end))) {
+			/* Free space: insert where the walk ended. */
+			insert_at(t, &p, l, r, start, end, val);
+			write_done(t);
+			return 0;
+		}
+	}
 	erase_range(t, start, end);
 	insert_free(t, start, end, val);
-	t->seq++;
-	if (!t->floor)
-		reserve_trim(t, reserve_need(t, 2));
+	write_done(t);
 	return 0;
 }
 
 int mt_erase(struct mt_tree *t, uint64_t start, uint64_t end)
 {
+	struct path p;
+	struct mt_leaf *l;
+	int r;
+
 	if (start >= end)
 		return -EINVAL;
-	if (reserve_fill(t, reserve_need(t, 1)))
+	if (reserve_for(t, 1))
 		return -ENOMEM;
 	/* Point of no return */
+	l = walk(t, start, &p);
+	if (l) {
+		r = leaf_rank(l, start);
+		if (r > 0 && es(l, r - 1) == start && ee(l, r - 1) == end) {
+			/* Exactly one entry: drop it where the walk ended. */
+			leaf_delete(t, &p, l, r - 1);
+			write_done(t);
+			return 0;
+		}
+	}
 	erase_range(t, start, end);
-	t->seq++;
-	if (!t->floor)
-		reserve_trim(t, reserve_need(t, 2));
+	write_done(t);
 	return 0;
 }
 
@@ -881,7 +1221,7 @@ int mt_erase(struct mt_tree *t, uint64_t start, uint64_t end)
 
 struct gap_req {
 	uint64_t lo, hi, len, mask, off;
-	uint64_t amin_top;	/* highest start a may have: hi - len + 1 */
+	uint64_t top;		/* highest start a may have: hi - len + 1 */
 	uint64_t found;
 };
 
@@ -889,17 +1229,17 @@ enum { GAP_NONE, GAP_FOUND, GAP_STOP };
 
 /*
  * fit_low() / fit_high() - the lowest / highest aligned a with
- * [a, a + len) inside the gap [gs, gl] (inclusive) and inside [lo, hi].
+ * [a, a + len) inside the free interval [gs, gl] (inclusive) and [lo, hi].
  */
 static int fit_low(struct gap_req *q, uint64_t gs, uint64_t gl)
 {
 	uint64_t a = gs > q->lo ? gs : q->lo, top;
 
-	if (gl - gs + 1 < q->len && gl - gs + 1 != 0)
+	if (gl - gs < q->len - 1)
 		return 0;
-	top = gl - (q->len - 1);	/* highest start inside the gap */
-	if (top > q->amin_top)
-		top = q->amin_top;
+	top = gl - (q->len - 1);
+	if (top > q->top)
+		top = q->top;
 	if (a > top)
 		return 0;
 	a += (q->off - a) & q->mask;
@@ -913,11 +1253,11 @@ static int fit_high(struct gap_req *q, uint64_t gs, uint64_t gl)
 {
 	uint64_t lo = gs > q->lo ? gs : q->lo, a;
 
-	if (gl - gs + 1 < q->len && gl - gs + 1 != 0)
+	if (gl - gs < q->len - 1)
 		return 0;
 	a = gl - (q->len - 1);
-	if (a > q->amin_top)
-		a = q->amin_top;
+	if (a > q->top)
+		a = q->top;
 	if (a < lo)
 		return 0;
 	a -= (a - q->off) & q->mask;
@@ -927,16 +1267,16 @@ static int fit_high(struct gap_req *q, uint64_t gs, uint64_t gl)
 	return 1;
 }
 
-static int gap_low_leaf(struct gap_req *q, const struct mt_node *n)
+static int gap_low_leaf(struct gap_req *q, const struct mt_leaf *l)
 {
-	uint64_t pe = leaf_prev_end(n);
+	uint64_t pe = leaf_prev_end(l);
 
-	for (int i = 0; i < n->count; pe = L(n)->end[i], i++) {
-		uint64_t st = L(n)->start[i];
+	for (int i = 0; i < l->h.count; pe = ee(l, i), i++) {
+		uint64_t st = es(l, i);
 
-		if (pe > q->amin_top)
-			return GAP_STOP;
-		if (st == pe || st - pe < q->len || st <= q->lo)
+		if (pe > q->top)
+			return GAP_STOP;	/* every later gap starts too high */
+		if (st - pe < q->len || st <= q->lo)
 			continue;
 		if (fit_low(q, pe, st - 1))
 			return GAP_FOUND;
@@ -948,33 +1288,33 @@ static int gap_low(struct gap_req *q, const struct mt_node *n, uint64_t upper,
 		   int upper_inf)
 {
 	if (n->leaf)
-		return gap_low_leaf(q, n);
+		return gap_low_leaf(q, LF(n));
 	for (int j = 0; j < n->count; j++) {
 		int last = j + 1 == n->count;
-		uint64_t cu = last ? upper : I(n)->key[j + 1];
+		uint64_t cu = last ? upper : IN(n)->key[j + 1];
 		int cinf = last ? upper_inf : 0;
 		int r;
 
 		if (!cinf && cu <= q->lo)
 			continue;	/* every gap below ends before lo */
-		if (I(n)->gap[j] < q->len)
+		if (IN(n)->gap[j] < q->len)
 			continue;
-		r = gap_low(q, I(n)->child[j], cu, cinf);
+		r = gap_low(q, IN(n)->child[j], cu, cinf);
 		if (r != GAP_NONE)
 			return r;
 	}
 	return GAP_NONE;
 }
 
-static int gap_high_leaf(struct gap_req *q, const struct mt_node *n, int only_first)
+static int gap_high_leaf(struct gap_req *q, const struct mt_leaf *l, int only_first)
 {
-	for (int i = only_first ? 0 : n->count - 1; i >= 0; i--) {
-		uint64_t st = L(n)->start[i];
-		uint64_t pe = i ? L(n)->end[i - 1] : leaf_prev_end(n);
+	for (int i = only_first ? 0 : l->h.count - 1; i >= 0; i--) {
+		uint64_t st = es(l, i);
+		uint64_t pe = i ? ee(l, i - 1) : leaf_prev_end(l);
 
 		if (st <= q->lo || st - q->lo < q->len)
 			return GAP_STOP;	/* this and every lower gap end too low */
-		if (st - pe < q->len || pe > q->amin_top)
+		if (st - pe < q->len || pe > q->top)
 			continue;
 		if (fit_high(q, pe, st - 1))
 			return GAP_FOUND;
@@ -985,21 +1325,21 @@ static int gap_high_leaf(struct gap_req *q, const struct mt_node *n, int only_fi
 static int gap_high(struct gap_req *q, const struct mt_node *n)
 {
 	if (n->leaf)
-		return gap_high_leaf(q, n, 0);
+		return gap_high_leaf(q, LF(n), 0);
 	for (int j = n->count - 1; j >= 0; j--) {
-		const struct mt_node *c = I(n)->child[j];
+		const struct mt_node *c = IN(n)->child[j];
 		int r;
 
-		if (I(n)->gap[j] < q->len)
+		if (IN(n)->gap[j] < q->len)
 			continue;
-		if (j > 0 && I(n)->key[j] > q->amin_top) {
+		if (j > 0 && IN(n)->key[j] > q->top) {
 			/*
 			 * Every gap below c but its very first starts above
 			 * the highest usable address: look at that one only.
 			 */
 			while (!c->leaf)
-				c = I(c)->child[0];
-			r = gap_high_leaf(q, c, 1);
+				c = IN(c)->child[0];
+			r = gap_high_leaf(q, LF(c), 1);
 		} else {
 			r = gap_high(q, c);
 		}
@@ -1019,7 +1359,7 @@ static int gap_args(struct gap_req *q, uint64_t lo, uint64_t hi, uint64_t len,
 	q->len = len;
 	q->mask = mask;
 	q->off = off;
-	q->amin_top = hi - (len - 1);
+	q->top = hi - (len - 1);
 	return 0;
 }
 
@@ -1085,57 +1425,57 @@ void mt_cursor_init(struct mt_cursor *c, const struct mt_tree *t, uint64_t addr)
 	c->lo = c->hi = addr;
 }
 
-static void *cursor_take(struct mt_cursor *c, struct mt_node *n, int i,
+static void *cursor_take(struct mt_cursor *c, struct mt_leaf *l, int i,
 			 uint64_t *start, uint64_t *end)
 {
-	c->leaf = n;
+	c->leaf = &l->h;
 	c->slot = i;
 	c->seq = c->tree->seq;
-	c->lo = L(n)->start[i];
-	c->hi = L(n)->end[i];
-	return leaf_out(n, i, start, end);
+	c->lo = es(l, i);
+	c->hi = ee(l, i);
+	return leaf_out(l, i, start, end);
 }
 
 void *mt_next(struct mt_cursor *c, uint64_t *start, uint64_t *end)
 {
-	struct mt_node *n = c->leaf;
+	struct mt_leaf *l = LF(c->leaf);
 	int i;
 
-	if (n && c->seq == c->tree->seq) {
+	if (l && c->seq == c->tree->seq) {
 		/* Unchanged tree: step without searching. */
 		i = c->slot + 1;
-		if (i >= n->count) {
-			n = L(n)->next;
+		if (i >= l->h.count) {
+			l = l->next;
 			i = 0;
 		}
-		if (!n)
+		if (!l)
 			return NULL;
-		return cursor_take(c, n, i, start, end);
+		return cursor_take(c, l, i, start, end);
 	}
 	/* The tree changed: search from the end of the current entry. */
-	if (!find_pos(c->tree, c->hi, &n, &i))
+	if (!find_pos(c->tree, c->hi, &l, &i))
 		return NULL;
-	return cursor_take(c, n, i, start, end);
+	return cursor_take(c, l, i, start, end);
 }
 
 void *mt_prev(struct mt_cursor *c, uint64_t *start, uint64_t *end)
 {
-	struct mt_node *n = c->leaf;
+	struct mt_leaf *l = LF(c->leaf);
 	int i;
 
-	if (n && c->seq == c->tree->seq) {
+	if (l && c->seq == c->tree->seq) {
 		i = c->slot - 1;
 		if (i < 0) {
-			n = L(n)->prev;
-			if (!n)
+			l = l->prev;
+			if (!l)
 				return NULL;
-			i = n->count - 1;
+			i = l->h.count - 1;
 		}
-		return cursor_take(c, n, i, start, end);
+		return cursor_take(c, l, i, start, end);
 	}
-	if (!find_prev_pos(c->tree, c->lo, &n, &i))
+	if (!find_prev_pos(c->tree, c->lo, &l, &i))
 		return NULL;
-	return cursor_take(c, n, i, start, end);
+	return cursor_take(c, l, i, start, end);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1144,26 +1484,29 @@ void *mt_prev(struct mt_cursor *c, uint64_t *start, uint64_t *end)
 static void dump_node(const struct mt_node *n, int depth)
 {
 	if (n->leaf) {
-		fprintf(stderr, "%*sleaf %p n=%d gap=%#" PRIx64 ":", depth * 2, "",
-			(const void *)n, n->count, leaf_gap(n));
+		const struct mt_leaf *l = LF(n);
+
+		fprintf(stderr, "%*sleaf %p n=%d %s base=%#" PRIx64 " gap=%#" PRIx64 ":",
+			depth * 2, "", (const void *)n, n->count,
+			n->wide ? "wide" : "narrow", l->base, leaf_gap(l));
 		for (int i = 0; i < n->count; i++)
-			fprintf(stderr, " [%#" PRIx64 ",%#" PRIx64 ")", L(n)->start[i],
-				L(n)->end[i]);
+			fprintf(stderr, " [%#" PRIx64 ",%#" PRIx64 ")", es(l, i), ee(l, i));
 		fputc('\n', stderr);
 		return;
 	}
 	fprintf(stderr, "%*sinner %p n=%d\n", depth * 2, "", (const void *)n, n->count);
 	for (int j = 0; j < n->count; j++) {
 		fprintf(stderr, "%*s key=%#" PRIx64 " gap=%#" PRIx64 "\n", depth * 2, "",
-			I(n)->key[j], I(n)->gap[j]);
-		dump_node(I(n)->child[j], depth + 1);
+			IN(n)->key[j], IN(n)->gap[j]);
+		dump_node(IN(n)->child[j], depth + 1);
 	}
 }
 
 void mt_dump(const struct mt_tree *t)
 {
-	fprintf(stderr, "tree: count=%" PRIu64 " height=%u nodes=%" PRIu64 "\n",
-		t->count, t->height, t->nodes);
+	fprintf(stderr, "tree: count=%" PRIu64 " height=%u leaves=%" PRIu64
+		" inner=%" PRIu64 "\n", t->count, t->height, t->nodes[LEAF],
+		t->nodes[INNER]);
 	if (t->root)
 		dump_node(t->root, 0);
 }
@@ -1171,68 +1514,80 @@ void mt_dump(const struct mt_tree *t)
 struct vstate {
 	const struct mt_tree *t;
 	const char *err;
-	uint64_t entries, nodes;
-	const struct mt_node *last_leaf;
+	uint64_t entries, nodes[2];
+	const struct mt_leaf *last_leaf;
 	uint64_t last_end;
 	int have_last;
 };
 
 #define VFAIL(v, msg) do { (v)->err = (msg); return 0; } while (0)
 
+static int check_leaf(struct vstate *v, const struct mt_leaf *l, uint64_t lo,
+		      uint64_t hi, int hi_inf)
+{
+	if (l->h.count > lcap(l))
+		VFAIL(v, "leaf over capacity");
+	if (l->prev != v->last_leaf)
+		VFAIL(v, "leaf prev link wrong");
+	if (v->last_leaf && v->last_leaf->next != l)
+		VFAIL(v, "leaf next link wrong");
+	for (int i = 0; i < l->h.count; i++) {
+		uint64_t s = es(l, i), e = ee(l, i);
+
+		if (!l->h.wide && (l->e.n[i].s >= l->e.n[i].e))
+			VFAIL(v, "narrow entry empty or inverted");
+		if (s >= e)
+			VFAIL(v, "empty or inverted entry");
+		if (!ev(l, i))
+			VFAIL(v, "NULL value");
+		if (v->have_last && s < v->last_end)
+			VFAIL(v, "entries out of order or overlapping");
+		if (s < lo || (!hi_inf && e > hi))
+			VFAIL(v, "entry outside its parent's separators");
+		v->have_last = 1;
+		v->last_end = e;
+		v->entries++;
+	}
+	v->last_leaf = l;
+	return 1;
+}
+
 /*
  * check_node() - every entry below @n lies in [lo, hi) (hi_inf: no bound),
- * the node is at @depth of @height, and its cached gaps are right.
+ * the node is at @depth of the tree's height, and its cached gaps are right.
  */
 static int check_node(struct vstate *v, const struct mt_node *n, uint64_t lo,
 		      uint64_t hi, int hi_inf, unsigned depth)
 {
-	v->nodes++;
-	if (n->count == 0 || n->count > (n->leaf ? MT_LCAP : MT_ICAP))
-		VFAIL(v, "node fill out of bounds");
+	v->nodes[n->leaf ? LEAF : INNER]++;
+	if (n->count == 0)
+		VFAIL(v, "empty node");
 	if (n->leaf) {
 		if (depth != v->t->height)
 			VFAIL(v, "leaves at different depths");
-		if (L(n)->prev != v->last_leaf)
-			VFAIL(v, "leaf prev link wrong");
-		if (v->last_leaf && L(v->last_leaf)->next != n)
-			VFAIL(v, "leaf next link wrong");
-		for (int i = 0; i < n->count; i++) {
-			uint64_t s = L(n)->start[i], e = L(n)->end[i];
-
-			if (s >= e)
-				VFAIL(v, "empty or inverted entry");
-			if (!L(n)->val[i])
-				VFAIL(v, "NULL value");
-			if (v->have_last && s < v->last_end)
-				VFAIL(v, "entries out of order or overlapping");
-			if (s < lo || (!hi_inf && e > hi))
-				VFAIL(v, "entry outside its parent's separators");
-			v->have_last = 1;
-			v->last_end = e;
-			v->entries++;
-		}
-		v->last_leaf = n;
-		return 1;
+		return check_leaf(v, LF(n), lo, hi, hi_inf);
 	}
+	if (n->count > MT_ICAP)
+		VFAIL(v, "inner node over capacity");
 	if (depth >= v->t->height)
 		VFAIL(v, "inner node too deep");
 	if (n->parent == NULL && n->count < 2)
 		VFAIL(v, "inner root with one child");
 	for (int j = 0; j < n->count; j++) {
-		const struct mt_node *c = I(n)->child[j];
-		uint64_t clo = j ? I(n)->key[j] : lo;
-		uint64_t chi = j + 1 < n->count ? I(n)->key[j + 1] : hi;
+		const struct mt_node *c = IN(n)->child[j];
+		uint64_t clo = j ? IN(n)->key[j] : lo;
+		uint64_t chi = j + 1 < n->count ? IN(n)->key[j + 1] : hi;
 		int cinf = j + 1 < n->count ? 0 : hi_inf;
 
-		if (j && I(n)->key[j] < lo)
+		if (j && IN(n)->key[j] < lo)
 			VFAIL(v, "separator below the node's range");
-		if (j + 1 < n->count && I(n)->key[j + 1] < I(n)->key[j] && j)
+		if (j && j + 1 < n->count && IN(n)->key[j + 1] < IN(n)->key[j])
 			VFAIL(v, "separators out of order");
 		if (c->parent != n)
 			VFAIL(v, "parent link wrong");
 		if (!check_node(v, c, clo, chi, cinf, depth + 1))
 			return 0;
-		if (I(n)->gap[j] != node_gap(c))
+		if (IN(n)->gap[j] != node_gap(c))
 			VFAIL(v, "cached gap wrong");
 	}
 	return 1;
@@ -1240,7 +1595,7 @@ static int check_node(struct vstate *v, const struct mt_node *n, uint64_t lo,
 
 int mt_validate(const struct mt_tree *t)
 {
-	struct vstate v = { t, NULL, 0, 0, NULL, 0, 0 };
+	struct vstate v = { .t = t };
 
 	if (!t->root) {
 		if (t->count || t->height)
@@ -1248,19 +1603,19 @@ int mt_validate(const struct mt_tree *t)
 	} else if (t->root->parent) {
 		v.err = "root has a parent";
 	} else if (check_node(&v, t->root, 0, 0, 1, 1)) {
-		if (L(v.last_leaf)->next)
+		if (v.last_leaf->next)
 			v.err = "last leaf has a next link";
 		else if (v.entries != t->count)
 			v.err = "entry count wrong";
-		else if (v.nodes != t->nodes)
+		else if (v.nodes[LEAF] != t->nodes[LEAF] || v.nodes[INNER] != t->nodes[INNER])
 			v.err = "node count wrong";
 	}
-	if (!v.err) {
+	for (int k = 0; k < 2 && !v.err; k++) {
 		uint64_t n = 0;
 
-		for (struct mt_node *r = t->reserve; r; r = r->parent)
+		for (struct mt_node *r = t->reserve[k]; r; r = r->parent)
 			n++;
-		if (n != t->nreserve)
+		if (n != t->nreserve[k])
 			v.err = "reserve count wrong";
 	}
 	if (v.err) {

@@ -32,14 +32,14 @@ struct mt_tree {
 	struct mt_node *root;	/* NULL when empty */
 	uint64_t count;		/* number of entries */
 	uint64_t seq;		/* bumped by every change; cursors compare it */
-	struct mt_node *reserve; /* free nodes kept for writes that must not fail */
-	uint32_t nreserve;
+	struct mt_node *reserve[2]; /* free leaves [0] and inner nodes [1] */
+	uint32_t nreserve[2];
+	uint32_t floor[2];	/* reserve kept by mt_preallocate(), else 0 */
 	uint32_t height;	/* 0 when empty, 1 when the root is a leaf */
-	uint32_t floor;		/* reserve kept by mt_preallocate(), else 0 */
-	uint64_t nodes;		/* nodes in use (not counting the reserve) */
+	uint64_t nodes[2];	/* leaves and inner nodes in use */
 };
 
-#define MT_TREE_INIT { NULL, 0, 0, NULL, 0, 0, 0, 0 }
+#define MT_TREE_INIT { .root = NULL }
 
 /* mt_init() - an empty tree. */
 void mt_init(struct mt_tree *t);

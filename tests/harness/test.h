@@ -62,7 +62,8 @@ unsigned test_scale(void);
 
 #define ASSERT_CMP_(a, op, b, type, fmt)                                     \
 	do {                                                                 \
-		type a_ = (type)(a), b_ = (type)(b);                         \
+		type a_ = (type)(a);                                         \
+		type b_ = (type)(b);                                         \
 		if (!(a_ op b_)) {                                           \
 			test_fail(__FILE__, __LINE__, __func__,                 \
 				  "ASSERT(%s %s %s): " fmt " vs " fmt, #a, #op, #b, a_, b_); \

@@ -191,7 +191,7 @@ static int run_tree(const char *path)
 			r = high ? mt_gap_highest(&t, a[0], a[1], a[2], align - 1, 0, &addr)
 				 : mt_gap_lowest(&t, a[0], a[1], a[2], align - 1, 0, &addr);
 			if (r == -EINVAL)
-				BAD("bad gap request (LEN 0, or LO..HI smaller than LEN)");
+				BAD("bad gap request (LEN 0, or HI below LO)");
 			if (r)
 				printf("%s: none\n", w[0]);
 			else

@@ -1240,12 +1240,9 @@ static int fit_low(struct gap_req *q, uint64_t gs, uint64_t gl)
 	top = gl - (q->len - 1);
 	if (top > q->top)
 		top = q->top;
-	if (a > top)
-		return 0;
-	a += (q->off - a) & q->mask;
-	if (a < gs || a > top)	/* wrapped, or past the end */
-		return 0;
-	q->found = a;
+	if (a > top || ((q->off - a) & q->mask) > top - a)
+		return 0;	/* aligning up would pass the last start */
+	q->found = a + ((q->off - a) & q->mask);
 	return 1;
 }
 
@@ -1258,12 +1255,9 @@ static int fit_high(struct gap_req *q, uint64_t gs, uint64_t gl)
 	a = gl - (q->len - 1);
 	if (a > q->top)
 		a = q->top;
-	if (a < lo)
-		return 0;
-	a -= (a - q->off) & q->mask;
-	if (a < lo || a > gl)
-		return 0;
-	q->found = a;
+	if (a < lo || ((a - q->off) & q->mask) > a - lo)
+		return 0;	/* aligning down would pass the first start */
+	q->found = a - ((a - q->off) & q->mask);
 	return 1;
 }
 
@@ -1352,8 +1346,10 @@ static int gap_high(struct gap_req *q, const struct mt_node *n)
 static int gap_args(struct gap_req *q, uint64_t lo, uint64_t hi, uint64_t len,
 		    uint64_t mask, uint64_t off)
 {
-	if (len == 0 || (mask & (mask + 1)) != 0 || hi < lo || hi - lo < len - 1)
+	if (len == 0 || (mask & (mask + 1)) != 0 || hi < lo)
 		return -EINVAL;
+	if (hi - lo < len - 1)
+		return -ENOENT;		/* well-formed, but no room at all */
 	q->lo = lo;
 	q->hi = hi;
 	q->len = len;
@@ -1371,8 +1367,9 @@ int mt_gap_lowest(const struct mt_tree *t, uint64_t lo, uint64_t hi,
 	uint64_t last_end = 0;
 	int r;
 
-	if (gap_args(&q, lo, hi, len, align_mask, align_offset))
-		return -EINVAL;
+	r = gap_args(&q, lo, hi, len, align_mask, align_offset);
+	if (r)
+		return r;
 	if (t->root) {
 		r = gap_low(&q, t->root, 0, 1);
 		if (r == GAP_FOUND) {
@@ -1397,9 +1394,10 @@ int mt_gap_highest(const struct mt_tree *t, uint64_t lo, uint64_t hi,
 {
 	struct gap_req q;
 	uint64_t last_end = 0;
+	int r = gap_args(&q, lo, hi, len, align_mask, align_offset);
 
-	if (gap_args(&q, lo, hi, len, align_mask, align_offset))
-		return -EINVAL;
+	if (r)
+		return r;
 	if (t->root)
 		mt_last(t, NULL, &last_end);
 	if (fit_high(&q, last_end, UINT64_MAX)) {

@@ -87,7 +87,9 @@ void *mt_last(const struct mt_tree *t, uint64_t *start, uint64_t *end);
  * (a & align_mask) == (align_offset & align_mask) and [a, a + len) free.
  * mt_gap_lowest() finds the lowest such a, mt_gap_highest() the highest.
  * @align_mask must be 2^k - 1 (0 for none); @len >= 1.
- * Returns: 0 and *addr; -ENOENT when there is none; -EINVAL on bad arguments.
+ * Returns: 0 and *addr; -ENOENT when there is none (also when [lo, hi] is
+ * shorter than @len); -EINVAL when @len is 0, @align_mask is not 2^k - 1 or
+ * @hi < @lo.
  */
 int mt_gap_lowest(const struct mt_tree *t, uint64_t lo, uint64_t hi,
 		  uint64_t len, uint64_t align_mask, uint64_t align_offset,

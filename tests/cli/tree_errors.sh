@@ -18,7 +18,7 @@ check badnum    'store 0x10 zz a\n'                 '1: usage: store'
 check empty     '\n\nstore 5 5 a\n'                 '3: empty range'
 check negative  'erase -1 5\n'                      '1: usage: erase'
 check align     'gap-low 0 100 4 3\n'               '1: ALIGN must be a power of two'
-check badgap    'gap-low 0 2 8\n'                   '1: bad gap request'
+check badgap    'gap-low 0 2 0\n'                   '1: bad gap request'
 check toomany   'store 1 2 a b c d\n'               '1: too many words'
 "$uvma" tree /nonexistent/file >/dev/null 2>&1; [ $? -eq 2 ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL missing file"; }
 "$uvma" bogus >/dev/null 2>&1; [ $? -eq 2 ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL unknown command"; }

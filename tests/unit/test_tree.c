@@ -95,6 +95,8 @@ static void ref_insert_at(struct ref *r, size_t i, uint64_t s, uint64_t e, void 
 
 static void ref_delete(struct ref *r, size_t i, size_t j)
 {
+	if (i == j)
+		return;		/* also keeps memmove away from a NULL array */
 	memmove(&r->a[i], &r->a[j], (r->n - j) * sizeof(*r->a));
 	r->n -= j - i;
 }

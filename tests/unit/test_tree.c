@@ -1700,7 +1700,7 @@ static void run_oom_script(enum script_kind kind, size_t n, uint64_t seed, int p
 	ref_init(&next);
 	mt_init(&t);
 	for (size_t i = 0; i < keep && !test_failed(); i++) {
-		bool full = i < 150 || (i % 37) == 0 ||
+		bool full = i < 150 || (i % (i < 2000 ? 37 : 401)) == 0 ||
 			    height[i] != (i ? height[i - 1] : 0);
 
 		if (full) {

@@ -36,10 +36,15 @@
 
 #include "shim/alloc.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define MT_LEAF_SIZE 512
 #define MT_INNER_SIZE 1024
 #define MT_LHDR 40
-#define MT_NCAP ((MT_LEAF_SIZE - MT_LHDR) / 16)	/* narrow entries: 29 */
+#define MT_NSLOT 32				/* narrow start slots (SIMD width) */
+#define MT_NCAP ((MT_LEAF_SIZE - MT_LHDR - 4 * MT_NSLOT) / 12)	/* narrow entries: 28 */
 #define MT_WCAP ((MT_LEAF_SIZE - MT_LHDR) / 24)	/* wide entries: 19 */
 #define MT_ICAP ((MT_INNER_SIZE - 16) / 24)	/* children: 42 */
 #define MT_LMIN (MT_WCAP / 2)
@@ -53,8 +58,6 @@
 #define EUCLEAN 117
 #endif
 
-struct nent { uint32_t s, e; void *v; };
-struct went { uint64_t s, e; void *v; };
 struct ent { uint64_t s, e; void *v; };
 
 struct mt_node {
@@ -69,9 +72,22 @@ struct mt_leaf {
 	struct mt_node h;
 	struct mt_leaf *prev, *next;
 	uint64_t base;			/* narrow: offsets are from here */
+	/*
+	 * Starts, ends and values in separate arrays, so a search reads only
+	 * the starts (two cache lines when narrow).  Start slots past count
+	 * hold the largest value, so a search may count over all of them.
+	 */
 	union {
-		struct nent n[MT_NCAP];
-		struct went w[MT_WCAP];
+		struct {
+			uint32_t s[MT_NSLOT];
+			uint32_t e[MT_NCAP];
+			void *v[MT_NCAP];
+		} n;
+		struct {
+			uint64_t s[MT_WCAP];
+			uint64_t e[MT_WCAP];
+			void *v[MT_WCAP];
+		} w;
 	} e;
 };
 
@@ -102,17 +118,17 @@ struct path {
 
 static inline uint64_t es(const struct mt_leaf *l, int i)
 {
-	return l->h.wide ? l->e.w[i].s : l->base + l->e.n[i].s;
+	return l->h.wide ? l->e.w.s[i] : l->base + l->e.n.s[i];
 }
 
 static inline uint64_t ee(const struct mt_leaf *l, int i)
 {
-	return l->h.wide ? l->e.w[i].e : l->base + l->e.n[i].e;
+	return l->h.wide ? l->e.w.e[i] : l->base + l->e.n.e[i];
 }
 
 static inline void *ev(const struct mt_leaf *l, int i)
 {
-	return l->h.wide ? l->e.w[i].v : l->e.n[i].v;
+	return l->h.wide ? l->e.w.v[i] : l->e.n.v[i];
 }
 
 static inline int lcap(const struct mt_leaf *l)
@@ -120,14 +136,51 @@ static inline int lcap(const struct mt_leaf *l)
 	return l->h.wide ? MT_WCAP : MT_NCAP;
 }
 
-static inline size_t esize(const struct mt_leaf *l)
+/*
+ * leaf_shift() - move entries [from, count) of @l by @by slots (+1: open a
+ * hole at from; -1: close the hole at from - 1), keeping the start sentinels.
+ */
+static void leaf_shift(struct mt_leaf *l, int from, int by)
 {
-	return l->h.wide ? sizeof(struct went) : sizeof(struct nent);
-}
+	int c = l->h.count;
 
-static inline char *eaddr(struct mt_leaf *l, int i)
-{
-	return l->h.wide ? (char *)&l->e.w[i] : (char *)&l->e.n[i];
+	/* Short element loops: cheaper than a libc call for a few dozen. */
+	if (l->h.wide) {
+		struct { uint64_t *s, *e; void **v; } w = { l->e.w.s, l->e.w.e, l->e.w.v };
+
+		if (by > 0) {
+			for (int i = c; i > from; i--) {
+				w.s[i] = w.s[i - 1];
+				w.e[i] = w.e[i - 1];
+				w.v[i] = w.v[i - 1];
+			}
+		} else {
+			for (int i = from; i < c; i++) {
+				w.s[i - 1] = w.s[i];
+				w.e[i - 1] = w.e[i];
+				w.v[i - 1] = w.v[i];
+			}
+			w.s[c - 1] = UINT64_MAX;
+		}
+	} else {
+		struct { uint32_t *s, *e; void **v; } w = { l->e.n.s, l->e.n.e, l->e.n.v };
+
+		if (by > 0) {
+			for (int i = c; i > from; i--) {
+				w.s[i] = w.s[i - 1];
+				w.e[i] = w.e[i - 1];
+				w.v[i] = w.v[i - 1];
+			}
+		} else {
+			for (int i = from; i < c; i++) {
+				w.s[i - 1] = w.s[i];
+				w.e[i - 1] = w.e[i];
+				w.v[i - 1] = w.v[i];
+			}
+			w.s[c - 1] = UINT32_MAX;
+		}
+	}
+	l->h.count = (uint16_t)(c + by);
 }
 
 /* fits() - whether [s, e) can be written into leaf @l's current format. */
@@ -139,13 +192,13 @@ static inline int fits(const struct mt_leaf *l, uint64_t s, uint64_t e)
 static inline void eput(struct mt_leaf *l, int i, uint64_t s, uint64_t e, void *v)
 {
 	if (l->h.wide) {
-		l->e.w[i].s = s;
-		l->e.w[i].e = e;
-		l->e.w[i].v = v;
+		l->e.w.s[i] = s;
+		l->e.w.e[i] = e;
+		l->e.w.v[i] = v;
 	} else {
-		l->e.n[i].s = (uint32_t)(s - l->base);
-		l->e.n[i].e = (uint32_t)(e - l->base);
-		l->e.n[i].v = v;
+		l->e.n.s[i] = (uint32_t)(s - l->base);
+		l->e.n.e[i] = (uint32_t)(e - l->base);
+		l->e.n.v[i] = v;
 	}
 }
 
@@ -153,17 +206,17 @@ static inline void eput(struct mt_leaf *l, int i, uint64_t s, uint64_t e, void *
 static inline void eset_end(struct mt_leaf *l, int i, uint64_t e)
 {
 	if (l->h.wide)
-		l->e.w[i].e = e;
+		l->e.w.e[i] = e;
 	else
-		l->e.n[i].e = (uint32_t)(e - l->base);
+		l->e.n.e[i] = (uint32_t)(e - l->base);
 }
 
 static inline void eset_start(struct mt_leaf *l, int i, uint64_t s)
 {
 	if (l->h.wide)
-		l->e.w[i].s = s;
+		l->e.w.s[i] = s;
 	else
-		l->e.n[i].s = (uint32_t)(s - l->base);
+		l->e.n.s[i] = (uint32_t)(s - l->base);
 }
 
 static int leaf_gather(const struct mt_leaf *l, struct ent *o)
@@ -206,6 +259,12 @@ static void leaf_write(struct mt_leaf *l, const struct ent *a, int n)
 	}
 	for (int i = 0; i < n; i++)
 		eput(l, i, a[i].s, a[i].e, a[i].v);
+	if (l->h.wide)
+		for (int i = n; i < MT_WCAP; i++)
+			l->e.w.s[i] = UINT64_MAX;
+	else
+		for (int i = n; i < MT_NSLOT; i++)
+			l->e.n.s[i] = UINT32_MAX;
 	l->h.count = (uint16_t)n;
 }
 
@@ -364,40 +423,50 @@ static inline int inner_slot(const struct mt_inner *n, uint64_t a)
 	return (int)(b - k) + (*b <= a);
 }
 
-/* leaf_rank() - how many entries of @l start at or below @a. */
+/*
+ * leaf_rank() - how many entries of @l start at or below @a.
+ *
+ * It counts over every start slot instead of searching: the sentinels in
+ * unused slots never count, the loads are independent of one another, and
+ * for narrow leaves SSE2 compares four starts at a time.
+ */
 static inline int leaf_rank(const struct mt_leaf *l, uint64_t a)
 {
-	int len = l->h.count;
+	int r = 0;
 
-	if (len == 0)
-		return 0;
 	if (l->h.wide) {
-		const struct went *w = l->e.w, *b = w;
-
-		while (len > 1) {
-			int half = len / 2;
-
-			b = b[half].s <= a ? b + half : b;
-			len -= half;
-		}
-		return (int)(b - w) + (b->s <= a);
-	} else {
-		const struct nent *w = l->e.n, *b = w;
-		uint32_t d;
-
-		if (a < l->base)
-			return 0;
-		if (a - l->base > UINT32_MAX)
-			return len;
-		d = (uint32_t)(a - l->base);
-		while (len > 1) {
-			int half = len / 2;
-
-			b = b[half].s <= d ? b + half : b;
-			len -= half;
-		}
-		return (int)(b - w) + (b->s <= d);
+		if (a == UINT64_MAX)
+			return l->h.count;
+		for (int i = 0; i < MT_WCAP; i++)
+			r += l->e.w.s[i] <= a;
+		return r;
 	}
+	if (a < l->base)
+		return 0;
+	if (a - l->base >= UINT32_MAX)
+		return l->h.count;	/* past every start (sentinels too) */
+	{
+		uint32_t d = (uint32_t)(a - l->base);
+#if defined(__SSE2__)
+		const __m128i bias = _mm_set1_epi32((int)0x80000000u);
+		const __m128i key = _mm_xor_si128(_mm_set1_epi32((int)d), bias);
+		__m128i above = _mm_setzero_si128();
+
+		for (int i = 0; i < MT_NSLOT; i += 4) {
+			__m128i v = _mm_loadu_si128((const __m128i *)&l->e.n.s[i]);
+
+			/* lanes with start > d become -1 */
+			above = _mm_add_epi32(above, _mm_cmpgt_epi32(_mm_xor_si128(v, bias), key));
+		}
+		above = _mm_add_epi32(above, _mm_shuffle_epi32(above, 0x4e));
+		above = _mm_add_epi32(above, _mm_shuffle_epi32(above, 0xb1));
+		r = MT_NSLOT + _mm_cvtsi128_si32(above);
+#else
+		for (int i = 0; i < MT_NSLOT; i++)
+			r += l->e.n.s[i] <= d;
+#endif
+	}
+	return r;
 }
 
 /* walk() - descend to the leaf for @a, recording the path when asked. */
@@ -409,7 +478,12 @@ static struct mt_leaf *walk(const struct mt_tree *t, uint64_t a, struct path *p)
 	if (!n)
 		return NULL;
 	while (!n->leaf) {
-		int j = inner_slot(IN(n), a);
+		int j;
+
+		/* Ask for every key line at once: the misses overlap. */
+		for (int off = 0; off < (int)sizeof(IN(n)->key); off += 64)
+			__builtin_prefetch((const char *)IN(n)->key + off);
+		j = inner_slot(IN(n), a);
 
 		if (p) {
 			p->node[d] = IN(n);
@@ -418,6 +492,7 @@ static struct mt_leaf *walk(const struct mt_tree *t, uint64_t a, struct path *p)
 		d++;
 		n = IN(n)->child[j];
 	}
+	__builtin_prefetch(&LF(n)->e.n.s[16]);
 	if (p)
 		p->depth = d;
 	return LF(n);
@@ -575,13 +650,27 @@ static inline uint64_t leaf_prev_end(const struct mt_leaf *l)
 
 static uint64_t leaf_gap(const struct mt_leaf *l)
 {
-	uint64_t pe = leaf_prev_end(l), g = 0;
+	uint64_t pe = leaf_prev_end(l), g;
+	int n = l->h.count;
 
-	for (int i = 0; i < l->h.count; i++) {
-		uint64_t d = es(l, i) - pe;
+	if (n == 0)
+		return 0;
+	g = es(l, 0) - pe;
+	if (l->h.wide) {
+		for (int i = 1; i < n; i++) {
+			uint64_t d = l->e.w.s[i] - l->e.w.e[i - 1];
 
-		g = d > g ? d : g;
-		pe = ee(l, i);
+			g = d > g ? d : g;
+		}
+	} else {
+		uint32_t m = 0;
+
+		for (int i = 1; i < n; i++) {
+			uint32_t d = l->e.n.s[i] - l->e.n.e[i - 1];
+
+			m = d > m ? d : m;
+		}
+		g = m > g ? m : g;
 	}
 	return g;
 }
@@ -885,9 +974,8 @@ static void insert_at(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 	pe = pos ? ee(l, pos - 1) : leaf_prev_end(l);
 	if (pos < n)
 		split_gap = es(l, pos) - pe;
-	memmove(eaddr(l, pos + 1), eaddr(l, pos), (size_t)(n - pos) * esize(l));
+	leaf_shift(l, pos, 1);
 	eput(l, pos, s, e, v);
-	l->h.count++;
 	if (p->depth == 0) {
 		if (pos == n && l->next)
 			gap_update(&l->next->h);
@@ -1092,8 +1180,7 @@ static void leaf_delete(struct mt_tree *t, struct path *p, struct mt_leaf *l, in
 
 	if (p && p->depth && !was_last)
 		merged = es(l, i + 1) - (i ? ee(l, i - 1) : leaf_prev_end(l));
-	memmove(eaddr(l, i), eaddr(l, i + 1), (size_t)(n - i - 1) * esize(l));
-	l->h.count--;
+	leaf_shift(l, i + 1, -1);
 	t->count--;
 	if (!l->h.parent) {
 		if (l->h.count == 0) {
@@ -1529,10 +1616,13 @@ static int check_leaf(struct vstate *v, const struct mt_leaf *l, uint64_t lo,
 		VFAIL(v, "leaf prev link wrong");
 	if (v->last_leaf && v->last_leaf->next != l)
 		VFAIL(v, "leaf next link wrong");
+	for (int i = l->h.count; i < (l->h.wide ? MT_WCAP : MT_NSLOT); i++)
+		if (l->h.wide ? l->e.w.s[i] != UINT64_MAX : l->e.n.s[i] != UINT32_MAX)
+			VFAIL(v, "unused start slot is not a sentinel");
 	for (int i = 0; i < l->h.count; i++) {
 		uint64_t s = es(l, i), e = ee(l, i);
 
-		if (!l->h.wide && (l->e.n[i].s >= l->e.n[i].e))
+		if (!l->h.wide && l->e.n.s[i] >= l->e.n.e[i])
 			VFAIL(v, "narrow entry empty or inverted");
 		if (s >= e)
 			VFAIL(v, "empty or inverted entry");

@@ -76,8 +76,8 @@ static inline bool vma__believed(bool x, const char *what, const char *file,
 #define ALWAYS(x) vma__believed(!!(x), "ALWAYS(" #x ")", __FILE__, __LINE__)
 #define NEVER(x) (!vma__believed(!(x), "NEVER(" #x ")", __FILE__, __LINE__))
 #else
-#define VMA_WARN_ON(cond) ((void)0)
-#define VMA_BUG_ON(cond) ((void)0)
+#define VMA_WARN_ON(cond) ((void)sizeof(!(cond)))
+#define VMA_BUG_ON(cond) ((void)sizeof(!(cond)))
 #if defined(UVMA_COVERAGE)
 #define ALWAYS(x) (1)
 #define NEVER(x) (0)

@@ -1370,7 +1370,8 @@ static int gap_low(struct gap_req *q, const struct mt_node *n, uint64_t upper,
 {
 	if (n->leaf)
 		return gap_low_leaf(q, LF(n));
-	for (int j = 0; j < n->count; j++) {
+	/* Children left of the one holding lo end at or below lo. */
+	for (int j = inner_slot(IN(n), q->lo); j < n->count; j++) {
 		int last = j + 1 == n->count;
 		uint64_t cu = last ? upper : IN(n)->key[j + 1];
 		int cinf = last ? upper_inf : 0;
@@ -1405,25 +1406,29 @@ static int gap_high_leaf(struct gap_req *q, const struct mt_leaf *l, int only_fi
 
 static int gap_high(struct gap_req *q, const struct mt_node *n)
 {
+	int jt, r;
+
 	if (n->leaf)
 		return gap_high_leaf(q, LF(n), 0);
-	for (int j = n->count - 1; j >= 0; j--) {
-		const struct mt_node *c = IN(n)->child[j];
-		int r;
+	/*
+	 * Children right of the one holding the highest usable start (jt)
+	 * start above it; of those only child jt + 1 can help, through its
+	 * very first gap, which begins where child jt ends.
+	 */
+	jt = inner_slot(IN(n), q->top);
+	if (jt + 1 < n->count && IN(n)->gap[jt + 1] >= q->len) {
+		const struct mt_node *c = IN(n)->child[jt + 1];
 
+		while (!c->leaf)
+			c = IN(c)->child[0];
+		r = gap_high_leaf(q, LF(c), 1);
+		if (r != GAP_NONE)
+			return r;
+	}
+	for (int j = jt; j >= 0; j--) {
 		if (IN(n)->gap[j] < q->len)
 			continue;
-		if (j > 0 && IN(n)->key[j] > q->top) {
-			/*
-			 * Every gap below c but its very first starts above
-			 * the highest usable address: look at that one only.
-			 */
-			while (!c->leaf)
-				c = IN(c)->child[0];
-			r = gap_high_leaf(q, LF(c), 1);
-		} else {
-			r = gap_high(q, c);
-		}
+		r = gap_high(q, IN(n)->child[j]);
 		if (r != GAP_NONE)
 			return r;
 	}

@@ -1370,8 +1370,7 @@ static int gap_low(struct gap_req *q, const struct mt_node *n, uint64_t upper,
 {
 	if (n->leaf)
 		return gap_low_leaf(q, LF(n));
-	/* Children left of the one holding lo end at or below lo. */
-	for (int j = inner_slot(IN(n), q->lo); j < n->count; j++) {
+	for (int j = 0; j < n->count; j++) {
 		int last = j + 1 == n->count;
 		uint64_t cu = last ? upper : IN(n)->key[j + 1];
 		int cinf = last ? upper_inf : 0;

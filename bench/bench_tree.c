@@ -272,6 +272,42 @@ static void measure(const struct layout *l, double cost[NOPS], double *bytes)
 	mt_destroy(&t);
 }
 
+/*
+ * chase_ns() - ns per dependent load when chasing pointers through @bytes of
+ * memory in random order: the price of one cache or TLB miss at that
+ * working-set size.  A random lookup in a tree of that size pays at least
+ * one such miss (the leaf), so this is the floor under its cost.
+ */
+static double chase_ns(size_t bytes)
+{
+	size_t n = bytes / 64, steps = quick ? 2000000 : 10000000;
+	size_t *perm = xmalloc(n * sizeof(*perm));
+	char *buf = xmalloc(n * 64 + 64);
+	char *base = buf + (64 - ((uintptr_t)buf & 63)) % 64;
+	void *p;
+	double t0;
+
+	for (size_t i = 0; i < n; i++)
+		perm[i] = i;
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = rnd() % (i + 1), x = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = x;
+	}
+	for (size_t i = 0; i < n; i++)
+		*(void **)(base + perm[i] * 64) = base + perm[(i + 1) % n] * 64;
+	p = base;
+	t0 = now_ns();
+	for (size_t i = 0; i < steps; i++)
+		p = *(void **)p;
+	t0 = (now_ns() - t0) / (double)steps;
+	sink += (uintptr_t)p;
+	free(perm);
+	free(buf);
+	return t0;
+}
+
 static const char *verdict(bool ok)
 {
 	return ok ? "ok" : "MISSED";
@@ -329,6 +365,20 @@ int main(int argc, char **argv)
 			printf(" %6.2fx", ratio);
 		}
 		printf("\n");
+	}
+
+	printf("\nmemory floor: ns per dependent random load over the tree's bytes\n");
+	{
+		double lo = chase_ns((size_t)(bytes[0][1] * (double)sizes[0]));
+		double hi = chase_ns((size_t)(bytes[NS - 1][1] * (double)sizes[NS - 1]));
+		double mid = chase_ns((size_t)(bytes[2][1] * (double)sizes[2]));
+
+		printf("  10^3 (%.0f KiB): %6.1f ns   10^5 (%.0f KiB): %6.1f ns   10^6 (%.0f KiB): %6.1f ns\n",
+		       bytes[0][1] * (double)sizes[0] / 1024, lo,
+		       bytes[2][1] * (double)sizes[2] / 1024, mid,
+		       bytes[NS - 1][1] * (double)sizes[NS - 1] / 1024, hi);
+		printf("  one miss at 10^6 / a whole random load at 10^3: %.1fx\n",
+		       hi / cost[0][1][OP_LOAD]);
 	}
 
 	printf("\ntargets:\n");

@@ -14,6 +14,10 @@
 #include "vma_internal.h"
 #include "vma.h"
 
+/* The record budget: 80 bytes on LP64 (the tree adds about 20 per VMA). */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct vm_area_struct) <= 80,
+	       "struct vm_area_struct grew past 80 bytes");
+
 /* ------------------------------------------------------------------ */
 /* The address space                                                   */
 

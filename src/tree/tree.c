@@ -282,10 +282,8 @@ void mt_init(struct mt_tree *t)
  */
 static uint32_t need_inner(const struct mt_tree *t, uint32_t k)
 {
-	uint64_t need = 0;
+	uint64_t need = (uint64_t)k * t->height + (uint64_t)k * (k - 1) / 2;
 
-	for (uint32_t i = 0; i < k; i++)
-		need += (uint64_t)t->height + i;
 	return need > UINT32_MAX ? UINT32_MAX : (uint32_t)need;
 }
 

@@ -479,8 +479,15 @@ static struct mt_leaf *walk(const struct mt_tree *t, uint64_t a, struct path *p)
 		int j;
 
 		/* Ask for every key line at once: the misses overlap. */
-		for (int off = 0; off < (int)sizeof(IN(n)->key); off += 64)
-			__builtin_prefetch((const char *)IN(n)->key + off);
+		{
+			const char *k = (const char *)IN(n)->key;
+
+			__builtin_prefetch(k + 64);
+			__builtin_prefetch(k + 128);
+			__builtin_prefetch(k + 192);
+			__builtin_prefetch(k + 256);
+			__builtin_prefetch(k + 320);
+		}
 		j = inner_slot(IN(n), a);
 
 		if (p) {

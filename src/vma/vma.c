@@ -133,30 +133,39 @@ struct vm_area_struct *vma_find(struct vma_iterator *vmi, uint64_t max)
 	return NULL;
 }
 
+/*
+ * __vma_iter_set_gap() - stand on the gap [lo, hi): vma_iter_addr() and
+ * vma_iter_end() give its bounds, vma_next() the VMA starting at @hi and
+ * vma_prev() the VMA ending at @lo.  The cursor keeps no leaf, so its next
+ * step searches from those bounds.
+ */
+static void __vma_iter_set_gap(struct vma_iterator *vmi, uint64_t lo, uint64_t hi)
+{
+	vma_iter_set(vmi, lo);
+	vmi->cur.hi = hi;
+}
+
 struct vm_area_struct *vma_iter_next_range(struct vma_iterator *vmi)
 {
 	uint64_t end = vma_iter_end(vmi);
-	struct mt_cursor saved = vmi->cur;
 	struct vm_area_struct *vma = mt_next(&vmi->cur, NULL, NULL);
 
 	if (vma && vma->vm_start == end)
 		return vma;
-	/* A gap follows: stand at its start. */
-	vmi->cur = saved;
-	vma_iter_set(vmi, end);
+	/* A gap follows: [end, next VMA's start), or to the top. */
+	__vma_iter_set_gap(vmi, end, vma ? vma->vm_start : UINT64_MAX);
 	return NULL;
 }
 
 struct vm_area_struct *vma_iter_prev_range(struct vma_iterator *vmi)
 {
 	uint64_t start = vma_iter_addr(vmi);
-	struct mt_cursor saved = vmi->cur;
 	struct vm_area_struct *vma = mt_prev(&vmi->cur, NULL, NULL);
 
 	if (vma && vma->vm_end == start)
 		return vma;
-	vmi->cur = saved;
-	vma_iter_set(vmi, start);
+	/* A gap precedes: [previous VMA's end, or 0, start). */
+	__vma_iter_set_gap(vmi, vma ? vma->vm_end : 0, start);
 	return NULL;
 }
 

@@ -212,8 +212,11 @@ struct vm_area_struct *vma_prev(struct vma_iterator *vmi);
 struct vm_area_struct *vma_find(struct vma_iterator *vmi, uint64_t max);
 /*
  * vma_iter_next_range() / vma_iter_prev_range() - step one range, where a
- * range is a VMA or the gap next to it: the neighbouring VMA if it touches
- * the current position, else NULL and the position moves into the gap.
+ * range is a VMA or a gap between VMAs: the neighbouring VMA if it touches
+ * the current range, else NULL and the iterator stands on the gap
+ * (vma_iter_addr() / vma_iter_end() give its bounds; the gap above the last
+ * VMA ends at UINT64_MAX), so the next step in the same direction reaches
+ * the VMA on the far side of the gap.
  */
 struct vm_area_struct *vma_iter_next_range(struct vma_iterator *vmi);
 struct vm_area_struct *vma_iter_prev_range(struct vma_iterator *vmi);

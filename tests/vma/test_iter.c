@@ -89,3 +89,55 @@ TEST(vma_iter_valid_across_changes)
 	ASSERT_STR_EQ(vt_draw(&t, 10), "AABCDEFGHH");
 	vt_fini(&t);
 }
+
+TEST(vma_iter_range_steps_through_gaps)
+{
+	struct vt t;
+	struct vm_area_struct *a, *b, *c, *d;
+
+	vt_init(&t);
+	/*
+	 * 0123456789
+	 * AA.BBBCC.D    ranges in order: A, gap [2,3), B, C, gap [8,9), D,
+	 *               then the gap above D
+	 */
+	a = vt_map_anon(&t, 0, 2, RW);
+	b = vt_map_anon(&t, 3, 6, RO);
+	c = vt_map_anon(&t, 6, 8, RW);
+	d = vt_map_anon(&t, 9, 10, RO);
+
+	/* Forward, one range per step: a gap is NULL, and its bounds. */
+	vma_iter_on(&t.vmi, a);
+	ASSERT_NULL(vma_iter_next_range(&t.vmi));
+	ASSERT_EQ_X(vma_iter_addr(&t.vmi), P(2));
+	ASSERT_EQ_X(vma_iter_end(&t.vmi), P(3));
+	ASSERT_PTR_EQ(vma_iter_next_range(&t.vmi), b);
+	ASSERT_PTR_EQ(vma_iter_next_range(&t.vmi), c);	/* touching: no gap */
+	ASSERT_NULL(vma_iter_next_range(&t.vmi));
+	ASSERT_EQ_X(vma_iter_addr(&t.vmi), P(8));
+	ASSERT_EQ_X(vma_iter_end(&t.vmi), P(9));
+	ASSERT_PTR_EQ(vma_iter_next_range(&t.vmi), d);
+	ASSERT_NULL(vma_iter_next_range(&t.vmi));	/* the gap above D */
+	ASSERT_EQ_X(vma_iter_addr(&t.vmi), P(10));
+
+	/* Backward from D: gap [8,9), C, B, gap [2,3), A, then nothing. */
+	vma_iter_on(&t.vmi, d);
+	ASSERT_NULL(vma_iter_prev_range(&t.vmi));
+	ASSERT_EQ_X(vma_iter_addr(&t.vmi), P(8));
+	ASSERT_EQ_X(vma_iter_end(&t.vmi), P(9));
+	ASSERT_PTR_EQ(vma_iter_prev_range(&t.vmi), c);
+	ASSERT_PTR_EQ(vma_iter_prev_range(&t.vmi), b);
+	ASSERT_NULL(vma_iter_prev_range(&t.vmi));
+	ASSERT_EQ_X(vma_iter_addr(&t.vmi), P(2));
+	ASSERT_EQ_X(vma_iter_end(&t.vmi), P(3));
+	ASSERT_PTR_EQ(vma_iter_prev_range(&t.vmi), a);
+
+	/* From a gap, plain stepping gives the VMAs on either side. */
+	vma_iter_on(&t.vmi, c);
+	ASSERT_NULL(vma_iter_next_range(&t.vmi));
+	ASSERT_PTR_EQ(vma_next(&t.vmi), d);
+	vma_iter_on(&t.vmi, c);
+	ASSERT_NULL(vma_iter_next_range(&t.vmi));
+	ASSERT_PTR_EQ(vma_prev(&t.vmi), c);
+	vt_fini(&t);
+}

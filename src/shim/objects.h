@@ -23,7 +23,19 @@ struct uvma_file {
 	uint64_t id;		/* unique per open, for printing */
 	char *path;		/* NUL-terminated, owned */
 	uint64_t ino;		/* free for the caller (inode identity) */
+	/* What the system-call layer (src/mm/) needs; zero by default. */
+	uint32_t dev_major, dev_minor;
+	int open_flags;		/* O_RDONLY / O_WRONLY / O_RDWR | O_APPEND */
+	unsigned int flags;	/* UVMA_FILE_* (include/uvma/uvma.h) */
+	uint64_t size;		/* i_size in bytes */
+	unsigned int seals;	/* memfd F_SEAL_* */
+	unsigned int kind;	/* UVMA_FKIND_* below */
 };
+
+/* struct uvma_file kinds. */
+#define UVMA_FKIND_REGULAR	0	/* a file given by the caller */
+#define UVMA_FKIND_MEMFD	1	/* memfd_create(): "/memfd:NAME" */
+#define UVMA_FKIND_SHMEM_ZERO	2	/* MAP_SHARED|MAP_ANONYMOUS: "/dev/zero" */
 
 /*
  * uvma_file_open() - a new open file description for @path with one

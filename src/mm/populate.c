@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * populate.c - what populating a range does to the VMAs (MAP_POPULATE,
+ * MAP_LOCKED, mlock, MADV_POPULATE_*): a VMA that a write fault would give
+ * an anon_vma (private and writable) gets one now, with the same
+ * neighbour reuse (anon_vma_prepare()).  Page contents are not modelled.
+ */
+#include "mm_internal.h"
+
+int mm_populate_range(struct uvma_mm *mm, uint64_t start, uint64_t end)
+{
+	struct vm_area_struct *vma;
+	VMA_ITERATOR(vmi, &mm->vmm, start);
+
+	for_each_vma_range(vmi, vma, end) {
+		if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) != VM_WRITE)
+			continue;
+		if (vma->vm_flags & (VM_IO | VM_PFNMAP))
+			continue;
+		if (!vma->anon_vma && anon_vma_prepare(&mm->vmm, vma))
+			return -ENOMEM;
+	}
+	return 0;
+}

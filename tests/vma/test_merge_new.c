@@ -70,6 +70,7 @@ TEST(vma_new_range_merges_both_deleting_next)
 	struct vt t;
 	struct vma_merge_struct vmg;
 	struct vm_area_struct *prev, *next, *res;
+	struct anon_vma *av;
 
 	vt_init(&t);
 	/*
@@ -80,11 +81,12 @@ TEST(vma_new_range_merges_both_deleting_next)
 	prev = vt_map_anon(&t, 0, 3, RW);
 	next = vt_map_anon(&t, 6, 9, RW);
 	vt_fault(&t, next);	/* prev must take next's anon_vma */
+	av = next->anon_vma;
 	res = new_range(&t, &vmg, 3, 6, 3, RW);
 	ASSERT_PTR_EQ(res, prev);
 	ASSERT_VMA(prev, 0, 9, 0);
-	ASSERT_NOT_NULL(prev->anon_vma);
-	ASSERT_EQ(prev->anon_vma->refcount, 1);
+	ASSERT_PTR_EQ(prev->anon_vma, av);
+	ASSERT_EQ(av->refcount, 1);
 	ASSERT_EQ(t.mm.map_count, 1);
 	ASSERT_STR_EQ(vt_draw(&t, 10), "AAAAAAAAA.");
 	vt_fini(&t);
@@ -190,43 +192,64 @@ TEST(vma_new_range_special_never_merges)
 
 TEST(vma_new_range_each_flag_class_blocks)
 {
-	/* One representative per kind of flag; all but soft-dirty count. */
+	/* One or more per kind of flag; all but soft-dirty count. */
 	const vm_flags_t blockers[] = {
-		VM_WRITE,		/* access (mprotect) */
+		VM_READ,		/* access (mprotect) */
+		VM_WRITE,
 		VM_EXEC,
+		VM_MAYWRITE,		/* may-access (read-only file) */
 		VM_SHARED | VM_MAYSHARE,	/* sharing */
 		VM_ACCOUNT,		/* accounting */
 		VM_NORESERVE,
 		VM_LOCKED,		/* mlock */
 		VM_LOCKONFAULT,
-		VM_DONTCOPY,		/* madvise */
+		VM_DONTCOPY,		/* madvise, fork behaviour */
 		VM_WIPEONFORK,
 		VM_DONTDUMP,
-		VM_HUGEPAGE,
+		VM_HUGEPAGE,		/* madvise, THP */
 		VM_NOHUGEPAGE,
-		VM_SEQ_READ,
+		VM_SEQ_READ,		/* madvise, readahead */
+		VM_RAND_READ,
 		VM_MERGEABLE,		/* KSM */
-		VM_UFFD_WP,		/* userfaultfd */
+		VM_UFFD_MISSING,	/* userfaultfd */
+		VM_UFFD_WP,
 		VM_GROWSDOWN,		/* stack */
 		VM_SEALED,		/* mseal */
 		VM_PKEY_BIT0,		/* protection keys */
 		VM_DROPPABLE,
 	};
+	/* Neither side has the access bits, so VM_READ is a difference too. */
+	const vm_flags_t base = VM_MAYREAD | VM_MAYEXEC;
 	struct vt t;
 	struct vma_merge_struct vmg;
+	struct vm_area_struct *prev, *next;
 
 	for (unsigned i = 0; i < sizeof(blockers) / sizeof(blockers[0]); i++) {
-		vt_init(&t);
-		/*
-		 * 0123456789
-		 * PPP***NNN     neighbours lack one flag the new range has
-		 */
-		vt_map_anon(&t, 0, 3, RO);
-		vt_map_anon(&t, 6, 9, RO);
-		ASSERT_MSG(!new_range(&t, &vmg, 3, 6, 3, RO | blockers[i]),
-			   "flag %#llx did not block", (unsigned long long)blockers[i]);
-		ASSERT_EQ(t.mm.map_count, 2);
-		vt_fini(&t);
+		for (int range_has_it = 0; range_has_it < 2; range_has_it++) {
+			vm_flags_t with = base | blockers[i];
+			vm_flags_t nb = range_has_it ? base : with;
+
+			vt_init(&t);
+			/*
+			 * 0123456789
+			 * PPP***NNN     the range and both neighbours differ
+			 *               in one flag (either side has it):
+			 * PPP   NNN     no merge, P and N untouched
+			 */
+			prev = vt_map_anon(&t, 0, 3, nb);
+			next = vt_map_anon(&t, 6, 9, nb);
+			ASSERT_MSG(!new_range(&t, &vmg, 3, 6, 3, range_has_it ? with : base),
+				   "flag %#llx (%s) did not block",
+				   (unsigned long long)blockers[i],
+				   range_has_it ? "range" : "neighbours");
+			ASSERT_EQ(vmg.state, VMA_MERGE_NOMERGE);
+			ASSERT_VMA(prev, 0, 3, 0);
+			ASSERT_VMA(next, 6, 9, 6);
+			ASSERT_EQ(prev->vm_flags, nb);
+			ASSERT_EQ(next->vm_flags, nb);
+			ASSERT_EQ(t.mm.map_count, 2);
+			vt_fini(&t);
+		}
 	}
 }
 
@@ -473,4 +496,87 @@ TEST(vma_new_range_brk_just_expand)
 	ASSERT_VMA(next, 6, 9, 6);
 	ASSERT_EQ(t.mm.map_count, 2);
 	vt_fini(&t);
+}
+
+TEST(vma_new_range_anon_vma_mismatch)
+{
+	struct vt t;
+	struct vm_area_struct *p, *src, *res;
+	struct anon_vma *pav, *sav;
+
+	vt_init(&t);
+	/*
+	 * 0         1
+	 * 0123456789012
+	 * PPP       SS     P and S faulted apart (two anon_vmas); S has
+	 *                  pgoff 3, so moved to [3,5) it continues P in
+	 *                  every attribute but the anon_vma
+	 * PPPCC     SS     mremap's copy: no merge, a new VMA with S's
+	 */
+	p = vt_map_anon(&t, 0, 3, RW);
+	src = vt_map(&t, 10, 12, 3, RW);
+	vt_fault(&t, p);
+	vt_fault(&t, src);
+	pav = p->anon_vma;
+	sav = src->anon_vma;
+	ASSERT_PTR_NE(pav, sav);
+	ASSERT_EQ(copy_vma(&t.mm, &src, P(3), P(2), 3, &res), 0);
+	ASSERT_PTR_NE(res, p);
+	ASSERT_PTR_NE(res, src);
+	ASSERT_VMA(res, 3, 5, 3);
+	ASSERT_PTR_EQ(res->anon_vma, sav);
+	ASSERT_VMA(p, 0, 3, 0);
+	ASSERT_PTR_EQ(p->anon_vma, pav);
+	ASSERT_EQ(pav->refcount, 1);
+	ASSERT_EQ(sav->refcount, 2);
+	ASSERT_EQ(t.mm.map_count, 3);
+	ASSERT_STR_EQ(vt_draw(&t, 13), "AAABB.....CC.");
+	vt_fini(&t);
+}
+
+TEST(vma_new_range_copy_of_fork_child_into_unfaulted)
+{
+	struct vt t;
+	struct vma_mm pmm;
+	struct vm_area_struct *parent, *p, *src, *res;
+	struct anon_vma *sav;
+
+	/*
+	 * The parent's faulted VMA that the child's S was copied from; it
+	 * outlives the child (the child's anon_vma holds it).
+	 */
+	vma_mm_init(&pmm);
+	parent = vm_area_alloc();
+	ASSERT_NOT_NULL(parent);
+	parent->vm_start = P(10);
+	parent->vm_end = P(12);
+	parent->vm_pgoff = 3;
+	parent->vm_flags = RW;
+	ASSERT_EQ(vma_link(&pmm, parent), 0);
+	ASSERT_EQ(anon_vma_prepare(&pmm, parent), 0);
+	vt_init(&t);
+
+	/*
+	 * 0         1
+	 * 0123456789012
+	 * PPP       SS     S is a fork child (pgoff 3), P unfaulted.  Moved to
+	 *                  [3,5), S fits P in every attribute, but P would
+	 *                  have to take a fork child's anon_vma (6.18.y)
+	 * PPPCC     SS     no merge: a new VMA holding S's anon_vma
+	 */
+	p = vt_map_anon(&t, 0, 3, RW);
+	src = vt_map(&t, 10, 12, 3, RW);
+	ASSERT_EQ(anon_vma_fork(&t.mm, src, parent), 0);
+	sav = src->anon_vma;
+	ASSERT(sav->fork_child);
+	ASSERT_EQ(copy_vma(&t.mm, &src, P(3), P(2), 3, &res), 0);
+	ASSERT_PTR_NE(res, p);
+	ASSERT_VMA(res, 3, 5, 3);
+	ASSERT_PTR_EQ(res->anon_vma, sav);
+	ASSERT_VMA(p, 0, 3, 0);
+	ASSERT_NULL(p->anon_vma);
+	ASSERT_EQ(t.mm.map_count, 3);
+	ASSERT_STR_EQ(vt_draw(&t, 13), "AAABB.....CC.");
+	vt_fini(&t);
+	vma_mm_destroy(&pmm);
 }

@@ -114,7 +114,10 @@ void vt_snap(struct vt *t, struct vt_snap *s)
 	struct vm_area_struct *vma;
 
 	memset(s, 0, sizeof(*s));
-	mt_release(&t->mm.mm_mt);
+	/*
+	 * No mt_release() here: a failed operation must not leave tree nodes
+	 * reserved either, and live_blocks below would count them.
+	 */
 	s->map_count = t->mm.map_count;
 	mt_cursor_init(&c, &t->mm.mm_mt, 0);
 	while ((vma = mt_next(&c, NULL, NULL)) != NULL && s->n < VT_SNAP_MAX) {
@@ -122,6 +125,8 @@ void vt_snap(struct vt *t, struct vt_snap *s)
 		s->rec[s->n] = *vma;
 		s->anon_ref[s->n] = vma->anon_vma ? vma->anon_vma->refcount : 0;
 		s->file_ref[s->n] = vma->vm_file ? vma->vm_file->refcount : 0;
+		s->name_ref[s->n] = vma->anon_name ? vma->anon_name->refcount : 0;
+		s->policy_ref[s->n] = vma->vm_policy ? vma->vm_policy->refcount : 0;
 		s->n++;
 	}
 	s->live_blocks = uvma_alloc_live();
@@ -142,7 +147,9 @@ int vt_same(struct vt *t, const struct vt_snap *s)
 		if (now.ptr[i] != s->ptr[i] ||
 		    memcmp(&now.rec[i], &s->rec[i], sizeof(now.rec[i])) ||
 		    now.anon_ref[i] != s->anon_ref[i] ||
-		    now.file_ref[i] != s->file_ref[i]) {
+		    now.file_ref[i] != s->file_ref[i] ||
+		    now.name_ref[i] != s->name_ref[i] ||
+		    now.policy_ref[i] != s->policy_ref[i]) {
 			fprintf(stderr, "snapshot: VMA %d differs\n", i);
 			return 0;
 		}

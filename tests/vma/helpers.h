@@ -57,6 +57,8 @@ struct vt_snap {
 	struct vm_area_struct rec[VT_SNAP_MAX];
 	uint32_t anon_ref[VT_SNAP_MAX];
 	uint64_t file_ref[VT_SNAP_MAX];
+	uint64_t name_ref[VT_SNAP_MAX];
+	uint64_t policy_ref[VT_SNAP_MAX];
 	int64_t live_blocks;
 	long anon_live;
 };

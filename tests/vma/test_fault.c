@@ -22,6 +22,24 @@ static void pmn(struct vt *t)
 	vt_fault(t, v[1]);
 }
 
+/* 0123456789: PPPMMMNNN, M faulted and RO; P RW, N RX (only P matches RW). */
+static void pm_x(struct vt *t)
+{
+	v[0] = vt_map_anon(t, 0, 3, RW);
+	v[1] = vt_map_anon(t, 3, 6, RO);
+	v[2] = vt_map_anon(t, 6, 9, RO | VM_EXEC);
+	vt_fault(t, v[1]);
+}
+
+/* 0123456789: PPPMMMNNN, M faulted and RO; P RX, N RW (only N matches RW). */
+static void xmn(struct vt *t)
+{
+	v[0] = vt_map_anon(t, 0, 3, RO | VM_EXEC);
+	v[1] = vt_map_anon(t, 3, 6, RO);
+	v[2] = vt_map_anon(t, 6, 9, RW);
+	vt_fault(t, v[1]);
+}
+
 /* 0123456789: PPP...NNN, both RW, N faulted. */
 static void p_gap_n(struct vt *t)
 {
@@ -80,6 +98,20 @@ static int op_modify_right_partial(struct vt *t)
 	struct vm_area_struct *res;
 
 	return vma_modify_flags(&t->vmi, v[1], v[1], P(5), P(6), RW, &res);
+}
+
+static int op_modify_full(struct vt *t)
+{
+	struct vm_area_struct *res;
+
+	return vma_modify_flags(&t->vmi, v[0], v[1], P(3), P(6), RW, &res);
+}
+
+static int op_modify_one_split(struct vt *t)
+{
+	struct vm_area_struct *res;
+
+	return vma_modify_flags(&t->vmi, v[0], v[0], P(4), P(10), RO, &res);
 }
 
 static int op_modify_interior(struct vt *t)
@@ -186,6 +218,24 @@ static int op_munmap_span(struct vt *t)
 	return do_vmi_munmap(&t->vmi, &t->mm, P(2), P(5));
 }
 
+static int op_munmap_whole(struct vt *t)
+{
+	return do_vmi_munmap(&t->vmi, &t->mm, P(2), P(8));
+}
+
+static int op_munmap_tail(struct vt *t)
+{
+	return do_vmi_munmap(&t->vmi, &t->mm, P(5), P(5));
+}
+
+static int op_copy_swallows_source(struct vt *t)
+{
+	struct vm_area_struct *res;
+
+	/* Unfaulted P right behind itself: the copy merges into P. */
+	return copy_vma(&t->mm, &v[0], P(3), P(2), 0, &res);
+}
+
 static int op_prepare(struct vt *t)
 {
 	return anon_vma_prepare(&t->mm, v[0]);
@@ -254,6 +304,9 @@ static const struct scenario scenarios[] = {
 	{ "modify: merge both", pmn, op_modify_both },
 	{ "modify: merge left, partial", pmn, op_modify_left_partial },
 	{ "modify: merge right, partial", pmn, op_modify_right_partial },
+	{ "modify: merge left, full", pm_x, op_modify_full },
+	{ "modify: merge right, full", xmn, op_modify_full },
+	{ "modify: one split", one, op_modify_one_split },
 	{ "modify: split in three", one, op_modify_interior },
 	{ "modify name", one, op_modify_name },
 	{ "modify policy", one, op_modify_policy },
@@ -266,9 +319,12 @@ static const struct scenario scenarios[] = {
 	{ "relocate down", one, op_relocate },
 	{ "copy_vma: new VMA", p_gap_n, op_copy_merge },
 	{ "copy_vma: merge", p_gap_n, op_copy_into_prev },
+	{ "copy_vma: source swallowed", p_gap_n, op_copy_swallows_source },
 	{ "merge_extend", p_gap_n, op_merge_extend },
 	{ "munmap: hole", one, op_munmap_hole },
 	{ "munmap: span", pmn, op_munmap_span },
+	{ "munmap: whole VMA", one, op_munmap_whole },
+	{ "munmap: tail", one, op_munmap_tail },
 	{ "anon_vma_prepare", lone, op_prepare },
 	{ "anon_vma_fork", one, op_fork },
 	{ "vma_link", one, op_link },

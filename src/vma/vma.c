@@ -739,8 +739,8 @@ vma_merge_existing_range(struct vma_merge_struct *vmg)
 		/*
 		 * The whole of middle changes and matches both neighbours.
 		 *
-		 *             start    end
-		 *               |<------>|
+		 *             start  end
+		 *               |<---->|
 		 *   |-----------********-----------|
 		 *       prev     middle     next
 		 *      extend    remove    remove
@@ -754,8 +754,8 @@ vma_merge_existing_range(struct vma_merge_struct *vmg)
 		/*
 		 * The change starts at middle's start and matches prev.
 		 *
-		 *             start   end            start         end
-		 *               |<--->|        or      |<---------->|
+		 *             start end              start        end
+		 *               |<->|          or      |<--------->|
 		 *   |-----------*****-----|    |-------*************|
 		 *       prev     middle           prev     middle
 		 *      extend    shrink          extend    remove
@@ -767,13 +767,21 @@ vma_merge_existing_range(struct vma_merge_struct *vmg)
 		anon_src = middle;
 	} else {
 		/*
-		 * The change ends at middle's end and matches next.
+		 * The change ends at middle's end and matches next: middle
+		 * shrinks and next grows down over the range, or, when the
+		 * range is all of middle, middle goes and next takes its place.
 		 *
-		 *               start  end         start         end
-		 *                 |<-->|             |<---------->|
-		 *   |-----middle--****|--next--|     *************|---next---|
-		 *         shrink        extend           middle       next
-		 *                                        remove      extend
+		 *               start end
+		 *                 |<-->|
+		 *   |-------------******---------|
+		 *         middle          next
+		 *         shrink         extend
+		 *
+		 *        start      end
+		 *          |<------>|
+		 *   |------**********---------|
+		 *     prev   middle     next
+		 *            remove    extend
 		 */
 		uint64_t pglen = (end - start) >> PAGE_SHIFT;
 

@@ -446,7 +446,7 @@ TEST(vma_existing_fork_child_middle_stays_apart)
 TEST(vma_existing_modify_name_policy_uffd)
 {
 	struct vt t;
-	struct vm_area_struct *a, *res, *b;
+	struct vm_area_struct *a, *res, *b, *named;
 	struct anon_vma_name *name = anon_vma_name_alloc("buf");
 	struct mempolicy *pol = mpol_new(2, 0, 2);
 	static char ctx;
@@ -463,10 +463,17 @@ TEST(vma_existing_modify_name_policy_uffd)
 	ASSERT_EQ(t.mm.map_count, 3);
 	ASSERT_STR_EQ(vt_draw(&t, 8), "AABBCCCC");
 
-	/* [4,6) named "buf" too: merges left into the named piece. */
+	/*
+	 * 0123456789
+	 * AABBCCCC      [4,6) named "buf" too: merges left into the named
+	 * AABBBBCC      piece B (partial: C shrinks to [6,8), pgoff 6)
+	 */
+	named = res;
 	b = find_vma(&t.mm, P(4));
 	ASSERT_EQ(vma_modify_name(&t.vmi, res, b, P(4), P(6), name, &res), 0);
+	ASSERT_PTR_EQ(res, named);
 	ASSERT_VMA(res, 2, 6, 2);
+	ASSERT_VMA(b, 6, 8, 6);
 	ASSERT_EQ(t.mm.map_count, 3);
 
 	/*

@@ -108,7 +108,13 @@ TEST(vma_split_may_split_veto)
 	struct vt_snap snap;
 
 	vt_init(&t);
-	/* [vdso]-like: may_split refuses; split, modify and munmap all fail cleanly. */
+	/*
+	 * 0123456789
+	 * VVVV          [vdso]-like: may_split refuses every split, so split,
+	 * VVVV          modify of [1,2) and munmap of [1,2) fail, nothing
+	 *               changes; unmapping all of V needs no split
+	 * ....
+	 */
 	v = vt_map(&t, 0, 4, 0, RO);
 	v->vm_ops = &vt_ops_nosplit;
 	vt_snap(&t, &snap);
@@ -116,7 +122,8 @@ TEST(vma_split_may_split_veto)
 	ASSERT_EQ(vma_modify_flags(&t.vmi, v, v, P(1), P(2), RW, &res), -EINVAL);
 	ASSERT_EQ(do_vmi_munmap(&t.vmi, &t.mm, P(1), P(1)), -EINVAL);
 	ASSERT(vt_same(&t, &snap));
-	/* Whole-VMA operations need no split. */
+	ASSERT_VMA(v, 0, 4, 0);
+	ASSERT_EQ(t.mm.map_count, 1);
 	ASSERT_EQ(do_vmi_munmap(&t.vmi, &t.mm, 0, P(4)), 0);
 	ASSERT_EQ(t.mm.map_count, 0);
 	vt_fini(&t);

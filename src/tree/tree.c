@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "shim/alloc.h"
@@ -351,6 +352,18 @@ static void write_done(struct mt_tree *t)
 	uint32_t li = need_inner(t, 2);
 
 	t->seq++;
+#ifdef UVMA_DEBUG
+	/*
+	 * Debug builds check the whole tree once the writes since the last
+	 * check outnumber the entries (amortised O(1) a write).  A failure
+	 * here is a bug in this file, not bad input: stop where it happened.
+	 */
+	if (++t->unchecked > t->count + 16) {
+		t->unchecked = 0;
+		if (mt_validate(t))
+			abort();
+	}
+#endif
 	reserve_trim(t, LEAF, t->floor[LEAF] > 2 ? t->floor[LEAF] : 2);
 	reserve_trim(t, INNER, t->floor[INNER] > li ? t->floor[INNER] : li);
 }

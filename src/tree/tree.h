@@ -37,6 +37,7 @@ struct mt_tree {
 	uint32_t floor[2];	/* reserve kept by mt_preallocate(), else 0 */
 	uint32_t height;	/* 0 when empty, 1 when the root is a leaf */
 	uint64_t nodes[2];	/* leaves and inner nodes in use */
+	uint64_t unchecked;	/* debug builds: writes since the last validation */
 };
 
 #define MT_TREE_INIT { .root = NULL }

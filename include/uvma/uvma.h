@@ -215,7 +215,13 @@ enum uvma_layout {
 struct uvma_config {
 	uint64_t page_size;		/* 4096; nothing else is supported (-EINVAL) */
 	uint64_t task_size;		/* 0x7ffffffff000: 47-bit, 4-level paging */
-	uint64_t mmap_min_addr;		/* vm.mmap_min_addr: 4096 */
+	uint64_t mmap_min_addr;		/* vm.mmap_min_addr: 4096 (the
+					 * CAP_SYS_RAWIO check, -EPERM) */
+	uint64_t lsm_mmap_min_addr;	/* CONFIG_LSM_MMAP_MIN_ADDR: 65536;
+					 * the kernel's mmap_min_addr is the
+					 * larger of the two: hints below it
+					 * are raised to it, searches stay
+					 * above it */
 	int64_t max_map_count;		/* vm.max_map_count: 65530 */
 	uint64_t stack_guard_gap;	/* 256 pages (1 MiB) */
 	uint64_t rlimit_stack;		/* 8 MiB */
@@ -232,7 +238,7 @@ struct uvma_config {
 	bool thp_configured;		/* CONFIG_TRANSPARENT_HUGEPAGE: true */
 	bool soft_dirty;		/* CONFIG_MEM_SOFT_DIRTY: false here
 					 * (this kernel prints no "sd") */
-	bool anon_vma_name;		/* CONFIG_ANON_VMA_NAME: true */
+	bool anon_vma_name;		/* CONFIG_ANON_VMA_NAME: false here */
 	bool ksm;			/* CONFIG_KSM: true */
 	bool mseal_system_mappings;	/* CONFIG_MSEAL_SYSTEM_MAPPINGS: false */
 	bool vsyscall;			/* show the [vsyscall] gate VMA: true */

@@ -18,6 +18,7 @@ void uvma_config_init(struct uvma_config *cfg)
 	cfg->page_size = 4096;
 	cfg->task_size = DEFAULT_TASK_SIZE;
 	cfg->mmap_min_addr = 4096;
+	cfg->lsm_mmap_min_addr = 65536;
 	cfg->max_map_count = DEFAULT_MAX_MAP_COUNT;
 	cfg->stack_guard_gap = 256 * 4096;
 	cfg->rlimit_stack = 8ull << 20;
@@ -33,7 +34,7 @@ void uvma_config_init(struct uvma_config *cfg)
 	cfg->thp = UVMA_THP_MADVISE;
 	cfg->thp_configured = true;
 	cfg->soft_dirty = false;
-	cfg->anon_vma_name = true;
+	cfg->anon_vma_name = false;
 	cfg->ksm = true;
 	cfg->mseal_system_mappings = false;
 	cfg->vsyscall = true;

@@ -61,6 +61,14 @@ struct uvma_mm {
 	uint64_t shmem_ino;		/* next inode for shared anon files */
 };
 
+/* mmap_min_addr() - the kernel's mmap_min_addr: max(dac, LSM). */
+static inline uint64_t mmap_min_addr(const struct uvma_mm *mm)
+{
+	return mm->cfg.mmap_min_addr > mm->cfg.lsm_mmap_min_addr ?
+		       mm->cfg.mmap_min_addr :
+		       mm->cfg.lsm_mmap_min_addr;
+}
+
 static inline struct vma_mm *mm_core(struct uvma_mm *mm)
 {
 	return &mm->vmm;
@@ -121,10 +129,12 @@ int64_t get_unmapped_area(struct uvma_mm *mm, struct uvma_file *file,
 int do_munmap_range(struct uvma_mm *mm, uint64_t start, uint64_t len);
 
 /*
- * mm_account_removed() - counters after the core removed VMAs gathered in
- * @vms (munmap.c).
+ * mm_munmap_complete() - remove the VMAs gathered in @vms and take them out
+ * of @mm's counters (munmap.c); @unacct gives their VM_ACCOUNT charge back
+ * (false when a new mapping takes the charge over, as mmap does).
  */
-void mm_account_removed(struct uvma_mm *mm, const struct vma_munmap_struct *vms);
+void mm_munmap_complete(struct uvma_mm *mm, struct vma_munmap_struct *vms,
+			bool unacct);
 
 /*
  * mm_populate_range() - populate [start, end) as MAP_POPULATE / mlock do

@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * live.h - the live-kernel oracle for the system-call tests.
+ *
+ * A script of operations runs twice: on this machine's kernel, in a forked
+ * child, inside a private window of the address space far from anything
+ * the test process maps (LIVE_BASE, 64 GiB), and on a fresh uvma address
+ * space.  Both sides report each call's return value (address, 0 or
+ * -errno) and the smaps header and VmFlags lines of the VMAs inside the
+ * window; the test compares them byte for byte.  This is the strongest
+ * oracle we have: the expected values come from the kernel itself.
+ *
+ * The model side runs as the test process runs on the kernel: root, so
+ * CAP_IPC_LOCK and CAP_SYS_RAWIO are set in its configuration.
+ * Header-only (static inline) so any test file can include it.
+ */
+#ifndef UVMA_TEST_LIVE_H
+#define UVMA_TEST_LIVE_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "uvma/uvma.h"
+
+/* Scripts list only the fields an operation uses. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08
+#endif
+#ifndef MAP_UNINITIALIZED
+#define MAP_UNINITIALIZED 0x4000000
+#endif
+
+#define LIVE_BASE 0x200000000000ull
+#define LIVE_SPAN (64ull << 30)
+#define LIVE_MAX_OPS 64
+
+enum live_opcode {
+	L_END = 0,
+	L_MMAP,		/* a = addr (window-relative unless L_ABS), b = len, p, f */
+	L_MUNMAP,	/* a, b */
+	L_MPROTECT,	/* a, b, p */
+	L_TOUCH,	/* a: write one byte (model: MAP_POPULATE-like fault) */
+	L_MLOCK,	/* a, b */
+	L_MADVISE,	/* a, b, p = advice */
+	L_MSEAL,	/* a, b */
+};
+
+/* Flag in .f of L_MMAP: the address is absolute (not window-relative). */
+#define L_ABS 0x40000000
+
+struct live_op {
+	int op;
+	uint64_t a, b;
+	int p, f;
+};
+
+struct live_result {
+	int64_t ret[LIVE_MAX_OPS];
+	int n;
+	char text[16384];
+};
+
+static inline uint64_t live_addr(const struct live_op *o)
+{
+	return (o->f & L_ABS) ? o->a : LIVE_BASE + o->a;
+}
+
+/* live_filter() - keep the header+VmFlags lines of VMAs in the window. */
+static inline void live_filter(const char *smaps, char *out, size_t size)
+{
+	const char *l = smaps;
+	size_t n = 0;
+	int keep = 0;
+
+	out[0] = 0;
+	while (*l) {
+		const char *e = strchr(l, '\n');
+		size_t len = e ? (size_t)(e - l + 1) : strlen(l);
+		unsigned long long s, t;
+		char c;
+
+		if (sscanf(l, "%llx-%llx %c", &s, &t, &c) == 3 &&
+		    l[strspn(l, "0123456789abcdef")] == '-')
+			keep = s >= LIVE_BASE && t <= LIVE_BASE + LIVE_SPAN;
+		if (keep && (!strncmp(l, "VmFlags:", 8) ||
+			     l[strspn(l, "0123456789abcdef")] == '-') &&
+		    n + len < size) {
+			/* shmem inode numbers are a global kernel counter:
+			 * "00:01 1234   name" becomes "00:01 INO name". */
+			const char *d = strstr(l, " 00:01 ");
+
+			if (d && d < l + len) {
+				const char *q = d + 7;
+				size_t pre = (size_t)(q - l);
+
+				while (*q >= '0' && *q <= '9')
+					q++;
+				while (*q == ' ')
+					q++;
+				memcpy(out + n, l, pre);
+				n += pre;
+				memcpy(out + n, "INO ", 4);
+				n += 4;
+				len -= (size_t)(q - l);
+				l = q;
+			}
+			memcpy(out + n, l, len);
+			n += len;
+			out[n] = 0;
+		}
+		l += len;
+	}
+}
+
+static inline int64_t live_sys(const struct live_op *o)
+{
+	long r = 0;
+	uint64_t a = live_addr(o);
+
+	switch (o->op) {
+	case L_MMAP: {
+		void *p = mmap((void *)a, o->b, o->p, o->f & ~L_ABS, -1, 0);
+
+		return p == MAP_FAILED ? -errno : (int64_t)(uintptr_t)p;
+	}
+	case L_MUNMAP:
+		r = munmap((void *)a, o->b);
+		break;
+	case L_MPROTECT:
+		r = mprotect((void *)a, o->b, o->p);
+		break;
+	case L_TOUCH:
+		*(volatile char *)a = 1;
+		return 0;
+	case L_MLOCK:
+		r = mlock((void *)a, o->b);
+		break;
+	case L_MADVISE:
+		r = madvise((void *)a, o->b, o->p);
+		break;
+	case L_MSEAL:
+		r = syscall(462, a, o->b, 0);
+		break;
+	}
+	return r < 0 ? -errno : r;
+}
+
+/* live_run_kernel() - run @ops in a forked child; 0 or -1 (no oracle). */
+static inline int live_run_kernel(const struct live_op *ops,
+				  struct live_result *res)
+{
+	int fd[2];
+	pid_t pid;
+	ssize_t got = 0, r;
+
+	memset(res, 0, sizeof(*res));
+	if (pipe(fd))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		static struct live_result cr;
+		static char smaps[1 << 20];
+		FILE *f;
+		size_t n;
+
+		close(fd[0]);
+		for (cr.n = 0; ops[cr.n].op != L_END && cr.n < LIVE_MAX_OPS;
+		     cr.n++)
+			cr.ret[cr.n] = live_sys(&ops[cr.n]);
+		f = fopen("/proc/self/smaps", "r");
+		n = f ? fread(smaps, 1, sizeof(smaps) - 1, f) : 0;
+		smaps[n] = 0;
+		if (f)
+			fclose(f);
+		live_filter(smaps, cr.text, sizeof(cr.text));
+		if (write(fd[1], &cr, sizeof(cr)) != (ssize_t)sizeof(cr))
+			_exit(1);
+		_exit(0);
+	}
+	close(fd[1]);
+	while ((r = read(fd[0], (char *)res + got, sizeof(*res) - (size_t)got)) > 0)
+		got += r;
+	close(fd[0]);
+	waitpid(pid, NULL, 0);
+	return got == (ssize_t)sizeof(*res) ? 0 : -1;
+}
+
+static inline void live_config(struct uvma_config *cfg)
+{
+	uvma_config_init(cfg);
+	cfg->cap_ipc_lock = true;
+	cfg->cap_sys_rawio = true;
+}
+
+/* live_run_model() - run @ops on @mm (or a fresh default one if NULL). */
+static inline void live_run_model(struct uvma_mm *mm, const struct live_op *ops,
+				  struct live_result *res)
+{
+	char *text = NULL;
+
+	memset(res, 0, sizeof(*res));
+	for (res->n = 0; ops[res->n].op != L_END && res->n < LIVE_MAX_OPS;
+	     res->n++) {
+		const struct live_op *o = &ops[res->n];
+		uint64_t a = live_addr(o);
+		int64_t r = 0;
+
+		switch (o->op) {
+		case L_MMAP:
+			r = uvma_mmap(mm, a, o->b, o->p, o->f & ~L_ABS, NULL, 0);
+			break;
+		case L_MUNMAP:
+			r = uvma_munmap(mm, a, o->b);
+			break;
+		case L_MPROTECT:
+			r = uvma_mprotect(mm, a, o->b, o->p);
+			break;
+		case L_TOUCH:
+			r = uvma_fault(mm, a, UVMA_FAULT_WRITE);
+			break;
+		case L_MLOCK:
+			r = uvma_mlock(mm, a, o->b);
+			break;
+		case L_MADVISE:
+			r = uvma_madvise(mm, a, o->b, o->p);
+			break;
+		case L_MSEAL:
+			r = uvma_mseal(mm, a, o->b, 0);
+			break;
+		}
+		res->ret[res->n] = r;
+	}
+	if (uvma_smaps_text(mm, 0, &text, NULL) == 0) {
+		live_filter(text, res->text, sizeof(res->text));
+		uvma_text_free(text);
+	}
+}
+
+/*
+ * LIVE_CHECK(ops) - run @ops on the kernel and the model, assert equal
+ * returns and equal window text.  Skips (passes) when fork fails.
+ */
+#define LIVE_CHECK(ops)                                                      \
+	do {                                                                 \
+		static struct live_result k_, m_;                            \
+		struct uvma_config c_;                                       \
+		struct uvma_mm *mm_;                                         \
+		if (live_run_kernel((ops), &k_) == 0) {                      \
+			live_config(&c_);                                    \
+			ASSERT_EQ(uvma_mm_create(&c_, &mm_), 0);             \
+			live_run_model(mm_, (ops), &m_);                     \
+			if (getenv("UVMA_LIVE_DUMP"))                        \
+				printf("kernel:\n%smodel:\n%s", k_.text,   \
+				       m_.text);                             \
+			ASSERT_EQ(uvma_mm_validate(mm_), 0);                 \
+			uvma_mm_destroy(mm_);                                \
+			ASSERT_EQ(k_.n, m_.n);                               \
+			for (int i_ = 0; i_ < k_.n; i_++)                    \
+				ASSERT_MSG(k_.ret[i_] == m_.ret[i_],         \
+					   "op %d: kernel %jd model %jd", i_, \
+					   (intmax_t)k_.ret[i_],             \
+					   (intmax_t)m_.ret[i_]);            \
+			ASSERT_STR_EQ(m_.text, k_.text);                     \
+		}                                                            \
+	} while (0)
+
+#endif /* UVMA_TEST_LIVE_H */

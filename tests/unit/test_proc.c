@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_proc.c - /proc/PID/maps and smaps text, and import of snapshots.
+ *
+ * Format facts pinned (fs/proc/task_mmu.c, checked on this machine's
+ * /proc/self/maps): hex at least 8 digits, dev "%02x:%02x", a name padded
+ * to column 73 (the prefix padded to 72, then one space), no padding and a
+ * trailing space without a name, 's'/'p' from VM_MAYSHARE, offset 0 for
+ * anonymous VMAs, [vsyscall] last, VmFlags mnemonics in bit order.
+ * Round trip: this process's own /proc/self/{maps,smaps} imported and
+ * printed back identically (smaps: header and VmFlags lines).
+ */
+#include "live.h"
+
+#define K4 0x1000ull
+
+static void read_all(const char *path, char *buf, size_t size, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(buf, 1, size - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+	*len = n;
+}
+
+/* Keep the VMA header lines and the VmFlags lines of smaps text. */
+static void smaps_skeleton(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+
+	while (*in) {
+		const char *e = strchr(in, '\n');
+		size_t len = e ? (size_t)(e - in + 1) : strlen(in);
+		const char *sp = memchr(in, ' ', len);
+		const char *co = memchr(in, ':', len);
+		bool header = sp && (!co || co > sp);
+
+		if ((header || !strncmp(in, "VmFlags:", 8)) && n + len < size) {
+			memcpy(out + n, in, len);
+			n += len;
+		}
+		in += len;
+	}
+	out[n] = 0;
+}
+
+TEST(proc_maps_format)
+{
+	static const char snap[] =
+		"00010000-00011000 rw-p 00000000 00:00 0 \n"
+		"555555554000-555555555000 r--p 00000000 fe:00 10961948                   /tmp/probe/p2\n"
+		"555555559000-55555557a000 rw-p 00000000 00:00 0                          [heap]\n"
+		"7ffff7400000-7ffff7600000 rw-s 00000000 00:01 1030                       /dev/zero (deleted)\n"
+		"7ffff7700000-7ffff7702000 rw-s 00002000 00:01 1031                       /memfd:hello (deleted)\n"
+		"7ffff7800000-7ffff7801000 r--p 123456789abcd000 103:1f 12345678901234567890  /a b\\012c\n"
+		"7ffff7fc2000-7ffff7fc6000 r--p 00000000 00:00 0                          [vvar]\n"
+		"7ffff7fc6000-7ffff7fc8000 r--p 00000000 00:00 0                          [vvar_vclock]\n"
+		"7ffff7fc8000-7ffff7fca000 r-xp 00000000 00:00 0                          [vdso]\n"
+		"7ffff7fd0000-7ffff7fd1000 rw-p 00000000 00:00 0                          [anon:my buf]\n"
+		"7ffff7fd1000-7ffff7fd2000 rw-s 00000000 00:01 7                          [anon_shmem:shm]\n"
+		"7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n"
+		"ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]\n";
+	struct uvma_mm *mm;
+	char *text;
+	size_t line = 99;
+
+	ASSERT_MSG(uvma_import(NULL, snap, sizeof(snap) - 1, &mm, &line) == 0,
+		   "line %zu", line);
+	ASSERT_EQ(uvma_maps_text(mm, &text, NULL), 0);
+	ASSERT_STR_EQ(text, snap);
+	uvma_text_free(text);
+	ASSERT_EQ(uvma_mm_validate(mm), 0);
+	uvma_mm_destroy(mm);
+}
+
+TEST(proc_smaps_flags_and_sizes)
+{
+	struct uvma_config cfg;
+	struct uvma_mm *mm;
+	char *text;
+
+	live_config(&cfg);
+	cfg.vsyscall = false;
+	ASSERT_EQ(uvma_mm_create(&cfg, &mm), 0);
+	ASSERT_EQ(uvma_mmap(mm, 0x10000, 3 * K4, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_STACK, NULL, 0), 0x10000);
+	ASSERT_EQ(uvma_smaps_text(mm, UVMA_SMAPS_SIZES, &text, NULL), 0);
+	ASSERT_STR_EQ(text,
+		      "00010000-00013000 rw-p 00000000 00:00 0 \n"
+		      "Size:                 12 kB\n"
+		      "KernelPageSize:        4 kB\n"
+		      "MMUPageSize:           4 kB\n"
+		      "VmFlags: rd wr mr mw me ac nh \n");
+	uvma_text_free(text);
+	uvma_mm_destroy(mm);
+}
+
+TEST(proc_vmflags_str)
+{
+	char b[160];
+
+	ASSERT_EQ(uvma_vmflags_str(0, b, sizeof(b)), 0);
+	ASSERT_STR_EQ(b, "");
+	uvma_vmflags_str(UVMA_VM_READ | UVMA_VM_SEALED | (1ull << 11) |
+			 (1ull << 32) | (1ull << 40), b, sizeof(b));
+	/* bit 11 has no mnemonic in 6.18 ("??"); pkey bits print nothing. */
+	ASSERT_STR_EQ(b, "rd ?? dp sl ");
+	ASSERT_EQ(uvma_vmflags_str(UVMA_VM_READ | UVMA_VM_WRITE, b, 4), 6);
+	ASSERT_STR_EQ(b, "rd ");
+}
+
+TEST(proc_heap_stack_labels)
+{
+	struct uvma_config cfg;
+	struct uvma_mm *mm;
+	char *text;
+
+	live_config(&cfg);
+	cfg.vsyscall = false;
+	ASSERT_EQ(uvma_mm_create(&cfg, &mm), 0);
+	ASSERT_EQ(uvma_mm_set_brk_start(mm, 0x555555559000ull), 0);
+	ASSERT_EQ_X(uvma_brk(mm, 0x555555559000ull + 0x21000), 0x555555559000ull + 0x21000);
+	ASSERT_EQ(uvma_mmap(mm, 0x7ffffffde000ull, 0x21000, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, NULL, 0),
+		  0x7ffffffde000);
+	uvma_mm_set_start_stack(mm, 0x7ffffffff000ull);	/* inclusive end */
+	ASSERT_EQ(uvma_maps_text(mm, &text, NULL), 0);
+	ASSERT_STR_EQ(text,
+		      "555555559000-55555557a000 rw-p 00000000 00:00 0                          [heap]\n"
+		      "7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]\n");
+	uvma_text_free(text);
+	uvma_mm_destroy(mm);
+}
+
+/* The round trip, on this process's real maps and smaps. */
+TEST(proc_roundtrip_self)
+{
+	static char real[1 << 20], skel[1 << 19], mine[1 << 19];
+	struct uvma_mm *mm;
+	char *text;
+	size_t len, line = 0;
+	int64_t live0 = uvma_alloc_live();
+
+	read_all("/proc/self/maps", real, sizeof(real), &len);
+	ASSERT(len > 0);
+	ASSERT_EQ(uvma_import(NULL, real, len, &mm, &line), 0);
+	ASSERT_EQ(uvma_maps_text(mm, &text, NULL), 0);
+	ASSERT_STR_EQ(text, real);
+	uvma_text_free(text);
+	uvma_mm_destroy(mm);
+
+	read_all("/proc/self/smaps", real, sizeof(real), &len);
+	ASSERT_EQ(uvma_import(NULL, real, len, &mm, &line), 0);
+	ASSERT_EQ(uvma_smaps_text(mm, 0, &text, NULL), 0);
+	smaps_skeleton(real, skel, sizeof(skel));
+	smaps_skeleton(text, mine, sizeof(mine));
+	ASSERT_STR_EQ(mine, skel);
+	uvma_text_free(text);
+	ASSERT_EQ(uvma_mm_validate(mm), 0);
+	uvma_mm_destroy(mm);
+	ASSERT_EQ(uvma_alloc_live(), live0);
+}
+
+/* Imported smaps drive later calls: Anonymous > 0 kB means faulted, so
+ * mprotect keeps ac (SEMANTICS §11); VmFlags are taken as printed. */
+TEST(proc_import_faulted)
+{
+	static const char snap[] =
+		"200000000000-200000008000 rw-p 00000000 00:00 0 \n"
+		"Size:                 32 kB\n"
+		"Anonymous:            4 kB\n"
+		"VmFlags: rd wr mr mw me ac \n"
+		"200000010000-200000018000 rw-p 00000000 00:00 0 \n"
+		"Anonymous:            0 kB\n"
+		"VmFlags: rd wr mr mw me ac \n";
+	struct uvma_mm *mm;
+	struct uvma_vma_info vi;
+	char fl[160];
+
+	ASSERT_EQ(uvma_import(NULL, snap, sizeof(snap) - 1, &mm, NULL), 0);
+	ASSERT_EQ(uvma_vma_find(mm, 0x200000000000ull, &vi), 1);
+	ASSERT_NE(vi.anon_vma, 0);
+	ASSERT_EQ(uvma_vma_find(mm, 0x200000010000ull, &vi), 1);
+	ASSERT_EQ(vi.anon_vma, 0);
+	ASSERT_EQ(uvma_mprotect(mm, 0x200000002000ull, K4, PROT_READ), 0);
+	ASSERT_EQ(uvma_mprotect(mm, 0x200000012000ull, K4, PROT_READ), 0);
+	ASSERT_EQ(uvma_vma_find(mm, 0x200000002000ull, &vi), 1);
+	uvma_vmflags_str(vi.flags, fl, sizeof(fl));
+	ASSERT_STR_EQ(fl, "rd mr mw me ac ");
+	ASSERT_EQ(uvma_vma_find(mm, 0x200000012000ull, &vi), 1);
+	uvma_vmflags_str(vi.flags, fl, sizeof(fl));
+	ASSERT_STR_EQ(fl, "rd mr mw me ");
+	uvma_mm_destroy(mm);
+}
+
+TEST(proc_import_errors)
+{
+	struct uvma_mm *mm;
+	size_t line = 0;
+	static const char bad1[] = "00010000-00011000 rw-p 00000000 00:00 0 \n"
+				   "00010000-00012000 rw-p 00000000 00:00 0 \n";
+	static const char bad2[] = "00010000-00011000 rw-p 00000000 00:00 0 \n"
+				   "garbage\n";
+	static const char bad3[] = "00010000-00011000 rwzp 00000000 00:00 0 \n";
+	static const char bad4[] = "00010000-00011000 rw-p 00000000 00:00 0 [what]\n";
+	static const char bad5[] = "00010001-00011000 rw-p 00000000 00:00 0 \n";
+
+	ASSERT_EQ(uvma_import(NULL, bad1, sizeof(bad1) - 1, &mm, &line), -EINVAL);
+	ASSERT_EQ(line, 2);
+	ASSERT_NULL(mm);
+	ASSERT_EQ(uvma_import(NULL, bad2, sizeof(bad2) - 1, &mm, &line), -EINVAL);
+	ASSERT_EQ(line, 2);
+	ASSERT_EQ(uvma_import(NULL, bad3, sizeof(bad3) - 1, &mm, &line), -EINVAL);
+	ASSERT_EQ(uvma_import(NULL, bad4, sizeof(bad4) - 1, &mm, &line), -EINVAL);
+	ASSERT_EQ(uvma_import(NULL, bad5, sizeof(bad5) - 1, &mm, &line), -EINVAL);
+	ASSERT_EQ(uvma_import(NULL, "", 0, &mm, &line), 0);
+	ASSERT_EQ(uvma_mm_map_count(mm), 0);
+	uvma_mm_destroy(mm);
+	ASSERT_EQ(uvma_import_file(NULL, "/nonexistent/x", &mm, NULL), -ENOENT);
+}
+
+TEST(proc_import_oom)
+{
+	static char real[1 << 20];
+	size_t len;
+
+	read_all("/proc/self/smaps", real, sizeof(real), &len);
+	for (int persistent = 0; persistent < 2; persistent++) {
+		for (uint64_t k = 1;; k += 1 + k / 8) {
+			struct uvma_mm *mm;
+			int64_t live0 = uvma_alloc_live();
+			int r;
+
+			ASSERT(k < 5000);
+			uvma_alloc_fail_at(k, persistent);
+			r = uvma_import(NULL, real, len, &mm, NULL);
+			uvma_alloc_fail_at(0, 0);
+			if (r == 0) {
+				uvma_mm_destroy(mm);
+				break;
+			}
+			ASSERT_EQ(r, -ENOMEM);
+			ASSERT_NULL(mm);
+			ASSERT_EQ(uvma_alloc_live(), live0);
+		}
+	}
+}
+
+TEST(proc_text_oom)
+{
+	struct uvma_mm *mm;
+	char *text;
+
+	ASSERT_EQ(uvma_import_file(NULL, "/proc/self/maps", &mm, NULL), 0);
+	for (uint64_t k = 1;; k++) {
+		int64_t live0 = uvma_alloc_live();
+		int r;
+
+		ASSERT(k < 100);
+		uvma_alloc_fail_at(k, 0);
+		r = uvma_smaps_text(mm, 0, &text, NULL);
+		uvma_alloc_fail_at(0, 0);
+		if (r == 0) {
+			uvma_text_free(text);
+			break;
+		}
+		ASSERT_EQ(r, -ENOMEM);
+		ASSERT_EQ(uvma_alloc_live(), live0);
+	}
+	uvma_mm_destroy(mm);
+}
+
+/* A child with every kind of VMA the model prints: its real smaps is
+ * imported and printed back identically. */
+TEST(proc_roundtrip_child_kinds)
+{
+	static char real[1 << 20], skel[1 << 19], mine[1 << 19];
+	struct uvma_mm *mm;
+	char *text;
+	size_t line = 0;
+	ssize_t got = 0, r;
+	int fd[2];
+	pid_t pid;
+
+	ASSERT_EQ(pipe(fd), 0);
+	fflush(NULL);
+	pid = fork();
+	ASSERT(pid >= 0);
+	if (pid == 0) {
+		char *b = (char *)LIVE_BASE;
+		int m = memfd_create("round trip", 0);
+		FILE *f;
+		size_t n;
+
+		close(fd[0]);
+		if (m < 0 || ftruncate(m, 1 << 16))
+			_exit(1);
+		mmap(b, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		mmap(b + 0x10000, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, m, 4096);
+		mmap(b + 0x20000, 8192, PROT_READ, MAP_PRIVATE | MAP_FIXED, m, 0);
+		mmap(b + 0x30000, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_STACK, -1, 0);
+		mmap(b + 0x40000, 4096, PROT_READ | PROT_WRITE, MAP_DROPPABLE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		mmap(b + 0x50000, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN | MAP_LOCKED, -1, 0);
+		mmap(b + 0x60000, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_POPULATE, -1, 0);
+		madvise(b + 0x60000, 4096, MADV_DONTFORK);
+		f = fopen("/proc/self/smaps", "r");
+		n = f ? fread(real, 1, sizeof(real) - 1, f) : 0;
+		if (write(fd[1], real, n) != (ssize_t)n)
+			_exit(1);
+		_exit(0);
+	}
+	close(fd[1]);
+	while ((r = read(fd[0], real + got, sizeof(real) - 1 - (size_t)got)) > 0)
+		got += r;
+	close(fd[0]);
+	waitpid(pid, NULL, 0);
+	real[got] = 0;
+	ASSERT(got > 0);
+	ASSERT(strstr(real, "/memfd:round trip (deleted)") != NULL);
+	ASSERT_MSG(uvma_import(NULL, real, (size_t)got, &mm, &line) == 0, "line %zu", line);
+	ASSERT_EQ(uvma_smaps_text(mm, 0, &text, NULL), 0);
+	smaps_skeleton(real, skel, sizeof(skel));
+	smaps_skeleton(text, mine, sizeof(mine));
+	ASSERT_STR_EQ(mine, skel);
+	uvma_text_free(text);
+	/* The populated piece is faulted; the other is not. */
+	{
+		struct uvma_vma_info vi;
+
+		ASSERT_EQ(uvma_vma_find(mm, LIVE_BASE + 0x60000, &vi), 1);
+		ASSERT_NE(vi.anon_vma, 0);
+		ASSERT_EQ(uvma_vma_find(mm, LIVE_BASE + 0x30000, &vi), 1);
+		ASSERT_EQ(vi.anon_vma, 0);
+	}
+	uvma_mm_destroy(mm);
+}

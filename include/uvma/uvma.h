@@ -433,8 +433,12 @@ const char *uvma_file_path(const struct uvma_file *file);
  *   -EOPNOTSUPP  MAP_SHARED_VALIDATE with flags it does not know
  *            (including MAP_SYNC on a non-DAX file);
  *   -ETXTBSY swap file; -ENODEV file without mmap.
- * PARTIAL: MAP_FIXED that fails while unmapping what it replaces keeps the
- * splits the kernel keeps (SEMANTICS.md 10).
+ * PARTIAL: MAP_FIXED that fails while gathering what it replaces (sealed
+ * VMA, map-count limit, RLIMIT_AS/DATA, overcommit) keeps the splits the
+ * kernel keeps (SEMANTICS.md 10); a failure after the replaced VMAs are
+ * removed (only the model's allocator: -ENOMEM) leaves a hole, as Linux
+ * does.  MAP_POPULATE / MAP_LOCKED populate after success; errors there are
+ * ignored, as in Linux.
  */
 int64_t uvma_mmap(struct uvma_mm *mm, uint64_t addr, uint64_t len, int prot,
 		  int flags, struct uvma_file *file, uint64_t off);
@@ -698,8 +702,9 @@ void uvma_text_free(char *text);
  * triple share one open file; the rest of the text decides flags
  * (VmFlags when present, else from the permission letters as a plain
  * mmap would have made them); "Anonymous:" above 0 kB marks the VMA as
- * faulted (each such VMA gets an anon_vma of its own: a snapshot cannot
- * tell which VMAs share one); [heap] sets start_brk/brk, [stack] start_stack,
+ * faulted (it gets an anon_vma as a first write fault would, reusing a
+ * compatible neighbour's: a snapshot cannot tell which VMAs share one);
+ * [heap] sets start_brk/brk, [stack] start_stack,
  * [vdso]/[vvar]/[vvar_vclock] become special mappings, [vsyscall] is
  * skipped, [anon:NAME] sets the anon name.
  * @cfg: NULL for defaults.  @out receives the address space.

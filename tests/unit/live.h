@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,6 +53,12 @@ enum live_opcode {
 	L_MLOCK,	/* a, b */
 	L_MADVISE,	/* a, b, p = advice */
 	L_MSEAL,	/* a, b */
+	L_MREMAP,	/* a = old addr, b = old len, c = new len, p = flags,
+			 * d = new addr (window-relative unless L_ABS) */
+	L_MLOCK2,	/* a, b, p = flags */
+	L_MUNLOCK,	/* a, b */
+	L_MLOCKALL,	/* p = flags */
+	L_MUNLOCKALL,
 };
 
 /* Flag in .f of L_MMAP: the address is absolute (not window-relative). */
@@ -61,6 +68,7 @@ struct live_op {
 	int op;
 	uint64_t a, b;
 	int p, f;
+	uint64_t c, d;
 };
 
 struct live_result {
@@ -121,6 +129,24 @@ static inline void live_filter(const char *smaps, char *out, size_t size)
 	}
 }
 
+/*
+ * live_ret() - a call's result as the comparison sees it: an address
+ * outside the window (a move the kernel placed by its own, randomised,
+ * layout) becomes 1, so both sides only agree that it succeeded there.
+ */
+static inline int64_t live_ret(int64_t r)
+{
+	if (r > 0 && ((uint64_t)r < LIVE_BASE ||
+		      (uint64_t)r >= LIVE_BASE + LIVE_SPAN))
+		return 1;
+	return r;
+}
+
+static inline uint64_t live_new_addr(const struct live_op *o)
+{
+	return (o->f & L_ABS) ? o->d : LIVE_BASE + o->d;
+}
+
 static inline int64_t live_sys(const struct live_op *o)
 {
 	long r = 0;
@@ -130,7 +156,7 @@ static inline int64_t live_sys(const struct live_op *o)
 	case L_MMAP: {
 		void *p = mmap((void *)a, o->b, o->p, o->f & ~L_ABS, -1, 0);
 
-		return p == MAP_FAILED ? -errno : (int64_t)(uintptr_t)p;
+		return p == MAP_FAILED ? -errno : live_ret((int64_t)(uintptr_t)p);
 	}
 	case L_MUNMAP:
 		r = munmap((void *)a, o->b);
@@ -150,13 +176,52 @@ static inline int64_t live_sys(const struct live_op *o)
 	case L_MSEAL:
 		r = syscall(462, a, o->b, 0);
 		break;
+	case L_MREMAP:
+		r = syscall(SYS_mremap, a, o->b, o->c, o->p, live_new_addr(o));
+		break;
+	case L_MLOCK2:
+		r = syscall(SYS_mlock2, a, o->b, o->p);
+		break;
+	case L_MUNLOCK:
+		r = munlock((void *)a, o->b);
+		break;
+	case L_MLOCKALL:
+		r = mlockall(o->p);
+		break;
+	case L_MUNLOCKALL:
+		r = munlockall();
+		break;
 	}
-	return r < 0 ? -errno : r;
+	return r < 0 ? -errno : live_ret(r);
 }
 
-/* live_run_kernel() - run @ops in a forked child; 0 or -1 (no oracle). */
-static inline int live_run_kernel(const struct live_op *ops,
-				  struct live_result *res)
+/*
+ * live_drop_privileges() - make the child what @cfg describes: its
+ * RLIMIT_MEMLOCK, and without CAP_IPC_LOCK an unprivileged user (nobody),
+ * which has no capabilities at all.  NULL: stay as the test runs.
+ */
+static inline int live_drop_privileges(const struct uvma_config *cfg)
+{
+	struct rlimit rl;
+
+	if (!cfg)
+		return 0;
+	rl.rlim_cur = rl.rlim_max = cfg->rlimit_memlock == UVMA_RLIM_INFINITY ?
+				    RLIM_INFINITY : cfg->rlimit_memlock;
+	if (setrlimit(RLIMIT_MEMLOCK, &rl))
+		return -1;
+	if (!cfg->cap_ipc_lock && setresuid(65534, 65534, 65534))
+		return -1;
+	return 0;
+}
+
+/*
+ * live_run_kernel_cfg() - run @ops in a forked child made what @cfg says
+ * (see live_drop_privileges()); 0 or -1 (no oracle).
+ */
+static inline int live_run_kernel_cfg(const struct live_op *ops,
+				      const struct uvma_config *cfg,
+				      struct live_result *res)
 {
 	int fd[2];
 	pid_t pid;
@@ -176,6 +241,8 @@ static inline int live_run_kernel(const struct live_op *ops,
 		size_t n;
 
 		close(fd[0]);
+		if (live_drop_privileges(cfg))
+			_exit(1);
 		for (cr.n = 0; ops[cr.n].op != L_END && cr.n < LIVE_MAX_OPS;
 		     cr.n++)
 			cr.ret[cr.n] = live_sys(&ops[cr.n]);
@@ -195,6 +262,13 @@ static inline int live_run_kernel(const struct live_op *ops,
 	close(fd[0]);
 	waitpid(pid, NULL, 0);
 	return got == (ssize_t)sizeof(*res) ? 0 : -1;
+}
+
+/* live_run_kernel() - run @ops in a forked child; 0 or -1 (no oracle). */
+static inline int live_run_kernel(const struct live_op *ops,
+				  struct live_result *res)
+{
+	return live_run_kernel_cfg(ops, NULL, res);
 }
 
 static inline void live_config(struct uvma_config *cfg)
@@ -239,8 +313,24 @@ static inline void live_run_model(struct uvma_mm *mm, const struct live_op *ops,
 		case L_MSEAL:
 			r = uvma_mseal(mm, a, o->b, 0);
 			break;
+		case L_MREMAP:
+			r = uvma_mremap(mm, a, o->b, o->c, o->p,
+					live_new_addr(o));
+			break;
+		case L_MLOCK2:
+			r = uvma_mlock2(mm, a, o->b, (unsigned int)o->p);
+			break;
+		case L_MUNLOCK:
+			r = uvma_munlock(mm, a, o->b);
+			break;
+		case L_MLOCKALL:
+			r = uvma_mlockall(mm, o->p);
+			break;
+		case L_MUNLOCKALL:
+			r = uvma_munlockall(mm);
+			break;
 		}
-		res->ret[res->n] = r;
+		res->ret[res->n] = live_ret(r);
 	}
 	if (uvma_smaps_text(mm, 0, &text, NULL) == 0) {
 		live_filter(text, res->text, sizeof(res->text));
@@ -249,16 +339,23 @@ static inline void live_run_model(struct uvma_mm *mm, const struct live_op *ops,
 }
 
 /*
- * LIVE_CHECK(ops) - run @ops on the kernel and the model, assert equal
- * returns and equal window text.  Skips (passes) when fork fails.
+ * LIVE_CHECK_CFG(ops, cfg) - run @ops on the kernel (in a child made what
+ * @cfg says: RLIMIT_MEMLOCK, CAP_IPC_LOCK or not) and on a model created
+ * with @cfg; assert equal returns and equal window text.  @cfg NULL: the
+ * child stays root and the model gets live_config().  Skips (passes) when
+ * fork fails.
  */
-#define LIVE_CHECK(ops)                                                      \
+#define LIVE_CHECK_CFG(ops, cfg)                                             \
 	do {                                                                 \
 		static struct live_result k_, m_;                            \
 		struct uvma_config c_;                                       \
+		const struct uvma_config *cp_ = (cfg);                       \
 		struct uvma_mm *mm_;                                         \
-		if (live_run_kernel((ops), &k_) == 0) {                      \
-			live_config(&c_);                                    \
+		if (live_run_kernel_cfg((ops), cp_, &k_) == 0) {             \
+			if (cp_)                                             \
+				c_ = *cp_;                                   \
+			else                                                 \
+				live_config(&c_);                            \
 			ASSERT_EQ(uvma_mm_create(&c_, &mm_), 0);             \
 			live_run_model(mm_, (ops), &m_);                     \
 			if (getenv("UVMA_LIVE_DUMP"))                        \
@@ -275,5 +372,8 @@ static inline void live_run_model(struct uvma_mm *mm, const struct live_op *ops,
 			ASSERT_STR_EQ(m_.text, k_.text);                     \
 		}                                                            \
 	} while (0)
+
+/* LIVE_CHECK(ops) - LIVE_CHECK_CFG() as the test process runs (root). */
+#define LIVE_CHECK(ops) LIVE_CHECK_CFG(ops, NULL)
 
 #endif /* UVMA_TEST_LIVE_H */

@@ -714,6 +714,21 @@ void uvma_text_free(char *text);
 int uvma_import(const struct uvma_config *cfg, const char *text, size_t len,
 		struct uvma_mm **out, size_t *err_line);
 
+/* uvma_import_ex() flags. */
+#define UVMA_IMPORT_FORK_CHILD	0x1	/* the snapshot is of a process forked
+					 * after its VMAs were faulted: every
+					 * faulted VMA is a fork child (its own
+					 * anon_vma, chain longer than one), so
+					 * it never merges with an unfaulted
+					 * neighbour (SEMANTICS.md 20) */
+
+/*
+ * uvma_import_ex() - uvma_import() with UVMA_IMPORT_* @flags.
+ * Returns as uvma_import(), and -EINVAL for unknown flags.
+ */
+int uvma_import_ex(const struct uvma_config *cfg, const char *text, size_t len,
+		   unsigned int flags, struct uvma_mm **out, size_t *err_line);
+
 /*
  * uvma_import_file() - uvma_import() of the file at @path (e.g.
  * "/proc/self/smaps").  Returns as uvma_import(), and -errno from reading.

@@ -460,11 +460,16 @@ static int link_one(struct uvma_mm *mm, struct imp_files *fs,
 	return 0;
 }
 
-/* fault_imported() - anon_vmas for the VMAs that hold anonymous pages. */
-static int fault_imported(struct uvma_mm *mm, const struct imp *im)
+/*
+ * fault_imported() - anon_vmas for the VMAs that hold anonymous pages; with
+ * @fork_child, each then becomes the fork child of that anon_vma, as
+ * fork's anon_vma_fork() makes it in the child.
+ */
+static int fault_imported(struct uvma_mm *mm, const struct imp *im,
+			  bool fork_child)
 {
 	for (size_t i = 0; i < im->n; i++) {
-		struct vm_area_struct *vma;
+		struct vm_area_struct *vma, parent;
 
 		if (!im->v[i].faulted)
 			continue;
@@ -473,6 +478,13 @@ static int fault_imported(struct uvma_mm *mm, const struct imp *im)
 			continue;
 		if (anon_vma_prepare(&mm->vmm, vma))
 			return -ENOMEM;
+		if (!fork_child)
+			continue;
+		/* The parent's copy holds the reference prepare took. */
+		parent = *vma;
+		if (anon_vma_fork(&mm->vmm, vma, &parent))
+			return -ENOMEM;
+		unlink_anon_vmas(&parent);
 	}
 	return 0;
 }
@@ -480,14 +492,22 @@ static int fault_imported(struct uvma_mm *mm, const struct imp *im)
 int uvma_import(const struct uvma_config *cfg, const char *text, size_t len,
 		struct uvma_mm **out, size_t *err_line)
 {
+	return uvma_import_ex(cfg, text, len, 0, out, err_line);
+}
+
+int uvma_import_ex(const struct uvma_config *cfg, const char *text, size_t len,
+		   unsigned int flags, struct uvma_mm **out, size_t *err_line)
+{
 	struct imp im = { 0 };
 	struct imp_files fs = { 0 };
 	struct uvma_mm *mm = NULL;
 	int err;
 
-	if (!out || (!text && len))
+	if (!out)
 		return -EINVAL;
 	*out = NULL;
+	if ((!text && len) || (flags & ~UVMA_IMPORT_FORK_CHILD))
+		return -EINVAL;
 	err = parse_text(text, len, &im, err_line);
 	if (err)
 		goto done;
@@ -507,7 +527,7 @@ int uvma_import(const struct uvma_config *cfg, const char *text, size_t len,
 		if (err)
 			goto done;
 	}
-	err = fault_imported(mm, &im);
+	err = fault_imported(mm, &im, flags & UVMA_IMPORT_FORK_CHILD);
 done:
 	for (size_t i = 0; i < fs.n; i++)
 		uvma_file_put(fs.f[i]);

@@ -10,6 +10,8 @@
  * values worked out from the kernel's rules and the live run they were
  * checked against.
  */
+#include <fcntl.h>
+
 #include "live.h"
 
 #define RW (PROT_READ | PROT_WRITE)
@@ -495,4 +497,142 @@ TEST(mmap_oom_fixed_replace)
 		uvma_mm_destroy(mm);
 	}
 	ASSERT_MSG(0, "never succeeded");
+}
+
+/*
+ * The strongest placement check: a child reads its own /proc/self/smaps,
+ * then makes address-less mmaps; the model imports the snapshot (with the
+ * child's randomised mmap_base: the end of the highest VMA below the
+ * stack, where the kernel put ld.so first) and makes the same calls.
+ * Addresses and the complete maps text afterwards must be identical.
+ */
+struct place_out {
+	char before[262144], after[65536];
+	int64_t ret[16];
+};
+
+static int read_fd_all(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, 0);
+	ssize_t n, got = 0;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf + got, size - 1 - (size_t)got)) > 0)
+		got += n;
+	close(fd);
+	buf[got] = 0;
+	return 0;
+}
+
+static const struct { uint64_t len; int prot, flags; } place_ops[] = {
+	{ 0x1000, RW, PA },
+	{ 0x1000, RW, PA },
+	{ 0x200000, RW, PA },
+	{ 0x400000, RW, PA },
+	{ 0x1000, PROT_READ, PA },
+	{ 0x2000, RW, MAP_SHARED | MAP_ANONYMOUS },
+	{ 0x3000, RW, PA | MAP_GROWSDOWN },
+	{ 0x1000, RW, PA },
+	{ 0x600000, RW, PA },
+	{ 0x5000, RW, PA | MAP_STACK },
+	{ 0, 0, 0 },
+};
+
+/* normalize_ino() - "00:01 1234   name" -> "00:01 INO name" (shmem inodes). */
+static void normalize_ino(char *t)
+{
+	char *d;
+
+	while ((d = strstr(t, " 00:01 ")) != NULL) {
+		char *q = d + 7, *e;
+
+		while (*q >= '0' && *q <= '9')
+			q++;
+		while (*q == ' ')
+			q++;
+		e = d + 7;
+		memcpy(e, "INO ", 4);
+		memmove(e + 4, q, strlen(q) + 1);
+		t = e + 4;
+	}
+}
+
+TEST(mmap_live_placement_from_snapshot)
+{
+	static struct place_out k;
+	struct uvma_config cfg;
+	struct uvma_mm *mm;
+	char *text;
+	int fd[2], i;
+	pid_t pid;
+	ssize_t got = 0, r;
+	uint64_t base = 0;
+	size_t line = 0;
+
+	ASSERT_EQ(pipe(fd), 0);
+	fflush(NULL);
+	pid = fork();
+	ASSERT(pid >= 0);
+	if (pid == 0) {
+		static struct place_out o;
+
+		close(fd[0]);
+		if (read_fd_all("/proc/self/smaps", o.before, sizeof(o.before)))
+			_exit(1);
+		for (i = 0; place_ops[i].len; i++) {
+			void *p = mmap(NULL, place_ops[i].len, place_ops[i].prot,
+				       place_ops[i].flags, -1, 0);
+
+			o.ret[i] = p == MAP_FAILED ? -errno : (int64_t)(uintptr_t)p;
+		}
+		if (read_fd_all("/proc/self/maps", o.after, sizeof(o.after)))
+			_exit(1);
+		if (write(fd[1], &o, sizeof(o)) != (ssize_t)sizeof(o))
+			_exit(1);
+		_exit(0);
+	}
+	close(fd[1]);
+	while ((r = read(fd[0], (char *)&k + got, sizeof(k) - (size_t)got)) > 0)
+		got += r;
+	close(fd[0]);
+	waitpid(pid, NULL, 0);
+	ASSERT_EQ(got, (ssize_t)sizeof(k));
+
+	/* mmap_base: the end of the highest VMA below [stack]. */
+	for (const char *l = k.before; *l; l = strchr(l, '\n') + 1) {
+		unsigned long long s, e;
+
+		if (strstr(l, "[stack]") && (!strchr(l, '\n') || strstr(l, "[stack]") < strchr(l, '\n')))
+			break;
+		if (sscanf(l, "%llx-%llx", &s, &e) == 2)
+			base = e;
+		if (!strchr(l, '\n'))
+			break;
+	}
+	live_config(&cfg);
+	cfg.mmap_base = base;
+	/* The child was forked: its faulted VMAs are fork children. */
+	ASSERT_MSG(uvma_import_ex(&cfg, k.before, strlen(k.before),
+				  UVMA_IMPORT_FORK_CHILD, &mm, &line) == 0,
+		   "line %zu", line);
+	for (i = 0; place_ops[i].len; i++) {
+		int64_t m = uvma_mmap(mm, 0, place_ops[i].len, place_ops[i].prot,
+				      place_ops[i].flags, NULL, 0);
+
+		ASSERT_MSG(m == k.ret[i], "op %d: kernel %#jx model %#jx", i,
+			   (intmax_t)k.ret[i], (intmax_t)m);
+	}
+	ASSERT_EQ(uvma_maps_text(mm, &text, NULL), 0);
+	{
+		static char a[65536], b[65536];
+
+		snprintf(a, sizeof(a), "%s", text);
+		snprintf(b, sizeof(b), "%s", k.after);
+		normalize_ino(a);
+		normalize_ino(b);
+		ASSERT_STR_EQ(a, b);
+	}
+	uvma_text_free(text);
+	uvma_mm_destroy(mm);
 }

@@ -168,7 +168,9 @@ static inline int64_t live_sys(const struct live_op *o)
 		*(volatile char *)a = 1;
 		return 0;
 	case L_MLOCK:
-		r = mlock((void *)a, o->b);
+		/* Raw system calls: ASan's interceptors turn the mlock
+		 * family into no-ops returning 0. */
+		r = syscall(SYS_mlock, a, o->b);
 		break;
 	case L_MADVISE:
 		r = madvise((void *)a, o->b, o->p);
@@ -183,13 +185,13 @@ static inline int64_t live_sys(const struct live_op *o)
 		r = syscall(SYS_mlock2, a, o->b, o->p);
 		break;
 	case L_MUNLOCK:
-		r = munlock((void *)a, o->b);
+		r = syscall(SYS_munlock, a, o->b);
 		break;
 	case L_MLOCKALL:
-		r = mlockall(o->p);
+		r = syscall(SYS_mlockall, o->p);
 		break;
 	case L_MUNLOCKALL:
-		r = munlockall();
+		r = syscall(SYS_munlockall);
 		break;
 	}
 	return r < 0 ? -errno : live_ret(r);

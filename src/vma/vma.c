@@ -649,6 +649,12 @@ static MUST_CHECK int commit_merge(struct vma_merge_struct *vmg,
 	/* Point of no return */
 	if (anon_src)
 		dup_anon_vma(target, anon_src);
+	/* Sticky flags of everything the target absorbs survive the merge. */
+	target->vm_flags |= vmg->vm_flags & VM_STICKY;
+	if (middle)
+		target->vm_flags |= middle->vm_flags & VM_STICKY;
+	if (next && (vmg->__remove_next || target == next))
+		target->vm_flags |= next->vm_flags & VM_STICKY;
 
 	if (vmg->__adjust_next_start) {
 		uint64_t moved = (next->vm_start - vmg->end) >> PAGE_SHIFT;

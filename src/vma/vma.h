@@ -44,6 +44,8 @@ typedef uint64_t vm_flags_t;
 #define VM_GROWSDOWN		0x00000100ull
 #define VM_UFFD_MISSING		0x00000200ull
 #define VM_PFNMAP		0x00000400ull
+#define VM_MAYBE_GUARD		0x00000800ull	/* "gu": MADV_GUARD_INSTALL ran
+						 * here (6.18.44 backport of 6.19) */
 #define VM_UFFD_WP		0x00001000ull
 #define VM_LOCKED		0x00002000ull
 #define VM_IO			0x00004000ull
@@ -77,7 +79,7 @@ typedef uint64_t vm_flags_t;
 #define VM_PAT			VM_ARCH_1
 #define VM_PKEY_MASK	(VM_PKEY_BIT0 | VM_PKEY_BIT1 | VM_PKEY_BIT2 | VM_PKEY_BIT3)
 /* Every bit 6.18 defines on x86_64; the validator rejects the others. */
-#define VM_KNOWN_FLAGS	(0xfffff7ffull | VM_PKEY_MASK | VM_SHADOW_STACK | \
+#define VM_KNOWN_FLAGS	(0xffffffffull | VM_PKEY_MASK | VM_SHADOW_STACK | \
 			 VM_UFFD_MINOR | VM_ALLOW_ANY_UNCACHED | VM_DROPPABLE | \
 			 VM_SEALED)
 
@@ -91,8 +93,14 @@ typedef uint64_t vm_flags_t;
 			       VM_MAYEXEC)
 #define VM_STACK_FLAGS	(VM_GROWSDOWN | VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT)
 #define VM_STACK_INCOMPLETE_SETUP (VM_RAND_READ | VM_SEQ_READ)
-/* The only flag merge comparison ignores in 6.18. */
-#define VM_IGNORE_MERGE	VM_SOFTDIRTY
+/*
+ * Flags merge comparison ignores.  VM_MAYBE_GUARD is also "sticky": a merge
+ * ORs it into the surviving VMA, and callers that overwrite the flags of a
+ * vma_modify_*() result keep it (checked on this machine's 6.18.44 kernel,
+ * which carries the 6.19 VM_STICKY change for this flag).
+ */
+#define VM_STICKY	VM_MAYBE_GUARD
+#define VM_IGNORE_MERGE	(VM_SOFTDIRTY | VM_STICKY)
 
 /* ------------------------------------------------------------------ */
 /* The VMA record                                                      */
@@ -359,6 +367,15 @@ static inline bool vma_is_sealed(const struct vm_area_struct *vma)
 	return (vma->vm_flags & VM_SEALED) != 0;
 }
 
+/*
+ * vma_flags_reset() - write @flags on the VMA a vma_modify_*() returned,
+ * keeping the sticky flags a merge gave it (VM_STICKY).
+ */
+static inline void vma_flags_reset(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags = flags | (vma->vm_flags & VM_STICKY);
+}
+
 /* ------------------------------------------------------------------ */
 /* The anon_vma model (Linux mm/rmap.c, as far as merging can see)     */
 
@@ -428,7 +445,8 @@ struct vm_area_struct *vma_merge_new_range(struct vma_merge_struct *vmg);
  * @vma, or @vma when start > vma->vm_start) to take a new attribute: merge
  * it with a compatible neighbour, or split it so that one VMA covers
  * exactly the range.  *@res receives that VMA; as in Linux, the caller then
- * writes the new attribute on it.  The iterator is left on *@res.
+ * writes the new attribute on it (flags with vma_flags_reset(), so the
+ * sticky flags a merge ORed in stay).  The iterator is left on *@res.
  * Returns: 0; -ENOMEM; a may_split veto.  See the header comment for the
  * one partial state.
  */

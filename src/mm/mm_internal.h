@@ -36,6 +36,8 @@ struct uvma_uffd {
 	struct uvma_uffd *next;		/* the mm's list of contexts */
 	bool owned_by_mm;		/* made by fork (EVENT_FORK): freed
 					 * with the mm */
+	struct uvma_uffd *fork_parent;	/* fork: the parent's context this
+					 * one copies (identity only) */
 };
 
 /*

@@ -1,15 +1,174 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fault.c - page faults: stack expansion, anon_vma assignment, SIGSEGV/SIGBUS.
+ * fault.c - user page faults: stack expansion (expand_downwards), the
+ * SIGSEGV/SIGBUS classification of x86's do_user_addr_fault() and the
+ * anon_vma each fault assigns (handle_mm_fault()).
  *
- * STUB: returns -ENOSYS until implemented.  The rules to follow are in
- * ../shared/SEMANTICS.md (§5, §21) and the contract in include/uvma/uvma.h;
- * the live kernel decides where they disagree (docs/fidelity.md).
+ *   no VMA at or above the address, or one below a non-stack VMA, or a
+ *   refused stack growth                      -> SIGSEGV, SEGV_MAPERR
+ *   write without VM_WRITE; read/exec of a VMA without any access;
+ *   exec of a VMA without VM_EXEC (after the read-like first fault)
+ *                                             -> SIGSEGV, SEGV_ACCERR
+ *   file page at or past the end of the file  -> SIGBUS
+ *
+ * A write fault on a private mapping (anonymous or CoW of a file) prepares
+ * the anon_vma (neighbour reuse as anon_vma_prepare()); so does any fault
+ * that takes the PMD THP path of an anonymous VMA, which prepares it before
+ * deciding to map the huge zero page.  Page tables are not modelled: the
+ * THP path is taken whenever THP is allowed and the 2 MiB block lies inside
+ * the VMA (Linux also needs that block to have no page table yet).
  */
-#include "mm_internal.h"
+#include "local.h"
+
+bool mm_thp_read_prepares(const struct uvma_mm *mm,
+			  const struct vm_area_struct *vma, uint64_t addr)
+{
+	vm_flags_t f = vma->vm_flags;
+	uint64_t haddr = addr & ~(PMD_SIZE - 1);
+
+	if (!mm->cfg.thp_configured || !vma_is_anonymous(vma) ||
+	    (f & (VM_NOHUGEPAGE | VM_SPECIAL | VM_HUGETLB)))
+		return false;
+	/* The exec stack while it is being set up. */
+	if ((f & VM_STACK_INCOMPLETE_SETUP) == VM_STACK_INCOMPLETE_SETUP)
+		return false;
+	if (mm->cfg.thp == UVMA_THP_NEVER ||
+	    (mm->cfg.thp == UVMA_THP_MADVISE && !(f & VM_HUGEPAGE)))
+		return false;
+	return haddr >= vma->vm_start && haddr + PMD_SIZE <= vma->vm_end;
+}
+
+/* past_eof() - is the file page behind @addr at or past the file's end? */
+static bool past_eof(const struct vm_area_struct *vma, uint64_t addr)
+{
+	const struct uvma_file *f = vma->vm_file;
+	uint64_t index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+
+	/* Shared anonymous memory is as long as its mapping. */
+	if (!f || f->kind == UVMA_FKIND_SHMEM_ZERO || mm_vma_is_special(vma))
+		return false;
+	return index >= (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+}
+
+int mm_fault_vma(struct uvma_mm *mm, struct vm_area_struct *vma,
+		 uint64_t addr, unsigned int access)
+{
+	bool write = access & UVMA_FAULT_WRITE;
+	bool prepare;
+
+	/* Driver and special mappings fault through their own handlers. */
+	if (vma->vm_flags & (VM_PFNMAP | VM_IO | VM_MIXEDMAP) ||
+	    mm_vma_is_special(vma))
+		return UVMA_FAULT_OK;
+	if (vma_is_anonymous(vma))
+		prepare = write || mm_thp_read_prepares(mm, vma, addr);
+	else
+		/* CoW of a private file page: prepared before the file is read. */
+		prepare = write && !(vma->vm_flags & VM_SHARED);
+	if (prepare && anon_vma_prepare(mm_core(mm), vma))
+		return -ENOMEM;
+	if (!vma_is_anonymous(vma) && past_eof(vma, addr))
+		return UVMA_FAULT_SIGBUS;
+	return UVMA_FAULT_OK;
+}
+
+/* acct_stack_growth() - the limits a stack growth of @grow pages meets. */
+static int acct_stack_growth(struct uvma_mm *mm, struct vm_area_struct *vma,
+			     uint64_t size, uint64_t grow)
+{
+	if (!may_expand_vm(mm, vma->vm_flags, grow))
+		return -ENOMEM;
+	if (size > mm->cfg.rlimit_stack)
+		return -ENOMEM;
+	if (!mlock_future_ok(mm, vma->vm_flags, grow << PAGE_SHIFT))
+		return -ENOMEM;
+	/* Overcommit last: it charges. */
+	return security_vm_enough_memory(mm, grow) ? -ENOMEM : 0;
+}
+
+int mm_expand_downwards(struct uvma_mm *mm, struct vm_area_struct *vma,
+			uint64_t address, bool *oom)
+{
+	struct vm_area_struct *prev;
+	uint64_t size, grow;
+	bool had_anon = vma->anon_vma != NULL;
+	int err;
+	VMA_ITERATOR(vmi, mm_core(mm), vma->vm_start);
+
+	*oom = false;
+	if (!(vma->vm_flags & VM_GROWSDOWN))
+		return -EFAULT;
+	address &= PAGE_MASK;
+	if (address < mmap_min_addr(mm))
+		return -EPERM;
+	/* The stack guard gap below, unless prev is a stack or inaccessible. */
+	prev = vma_prev(&vmi);
+	if (prev && !(prev->vm_flags & VM_GROWSDOWN) &&
+	    (prev->vm_flags & VM_ACCESS_FLAGS) &&
+	    address - prev->vm_end < mm->cfg.stack_guard_gap)
+		return -ENOMEM;
+	/* The anon_vma comes before the limits: a refusal keeps it. */
+	if (anon_vma_prepare(mm_core(mm), vma)) {
+		*oom = true;
+		return -ENOMEM;
+	}
+	if (address >= vma->vm_start)
+		return 0;
+	size = vma->vm_end - address;
+	grow = (vma->vm_start - address) >> PAGE_SHIFT;
+	if (grow > vma->vm_pgoff)
+		return -ENOMEM;
+	err = acct_stack_growth(mm, vma, size, grow);
+	if (err)
+		return err;
+	{
+		VMG_STATE(vmg, mm_core(mm), &vmi, address, vma->vm_end,
+			  vma->vm_flags, vma->vm_pgoff - grow);
+
+		vmg.target = vma;
+		if (vma_expand(&vmg)) {
+			vm_unacct_memory(mm, grow);
+			if (!had_anon)
+				unlink_anon_vmas(vma);
+			*oom = true;
+			return -ENOMEM;
+		}
+	}
+	if (vma->vm_flags & VM_LOCKED)
+		mm->locked_vm += grow;
+	vm_stat_account(mm, vma->vm_flags, (int64_t)grow);
+	return 0;
+}
 
 int uvma_fault(struct uvma_mm *mm, uint64_t addr, unsigned int access)
 {
-	(void)mm; (void)addr; (void)access;
-	return -ENOSYS;
+	struct vm_area_struct *vma;
+	bool oom;
+	int r;
+
+	if (addr >= mm->cfg.task_size)
+		return UVMA_FAULT_SEGV_MAPERR;
+	vma = find_vma(mm_core(mm), addr);
+	if (!vma)
+		return UVMA_FAULT_SEGV_MAPERR;
+	if (vma->vm_start > addr) {
+		if (!(vma->vm_flags & VM_GROWSDOWN))
+			return UVMA_FAULT_SEGV_MAPERR;
+		if (mm_expand_downwards(mm, vma, addr, &oom))
+			return oom ? -ENOMEM : UVMA_FAULT_SEGV_MAPERR;
+	}
+	/* access_error() */
+	if (access & UVMA_FAULT_WRITE) {
+		if (!(vma->vm_flags & VM_WRITE))
+			return UVMA_FAULT_SEGV_ACCERR;
+	} else if (!(vma->vm_flags & VM_ACCESS_FLAGS)) {
+		return UVMA_FAULT_SEGV_ACCERR;
+	}
+	r = mm_fault_vma(mm, vma, addr, access & UVMA_FAULT_WRITE);
+	if (r != UVMA_FAULT_OK)
+		return r;
+	/* An instruction fetch from a non-exec VMA refaults on the NX page. */
+	if ((access & UVMA_FAULT_EXEC) && !(vma->vm_flags & VM_EXEC))
+		return UVMA_FAULT_SEGV_ACCERR;
+	return UVMA_FAULT_OK;
 }

@@ -59,7 +59,7 @@ static int mlock_fixup(struct uvma_mm *mm, struct vma_iterator *vmi,
 		nr_pages = 0;
 	mm->locked_vm += (uint64_t)nr_pages;
 	/* Overwritten, as Linux does: the survivor takes middle's flags. */
-	res->vm_flags = newflags;
+	vma_flags_reset(res, newflags);
 	*prev = res;
 	return 0;
 }

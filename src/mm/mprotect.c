@@ -63,7 +63,7 @@ static int mprotect_fixup(struct uvma_mm *mm, struct vma_iterator *vmi,
 			vm_unacct_memory(mm, charged);
 		return err;
 	}
-	(*res)->vm_flags = newflags;
+	vma_flags_reset(*res, newflags);
 	if ((oldflags & VM_ACCOUNT) && !(newflags & VM_ACCOUNT))
 		vm_unacct_memory(mm, nrpages);
 	/* A private locked VMA turning writable is populated (COW broken). */

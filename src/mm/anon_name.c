@@ -25,8 +25,8 @@ int uvma_set_vma_anon_name(struct uvma_mm *mm, uint64_t addr, uint64_t len,
 			   const char *name)
 {
 	struct anon_vma_name *anon_name = NULL;
-	uint64_t alen, end;
-	int err;
+	uint64_t end;
+	int err, r;
 
 	if (!mm->cfg.anon_vma_name)
 		return -EINVAL;
@@ -38,16 +38,9 @@ int uvma_set_vma_anon_name(struct uvma_mm *mm, uint64_t addr, uint64_t len,
 			if (!is_valid_name_char(*p))
 				return -EINVAL;
 	}
-	if (addr & ~PAGE_MASK)
-		return -EINVAL;
-	alen = PAGE_ALIGN(len);
-	if (len && !alen)
-		return -EINVAL;
-	end = addr + alen;
-	if (end < addr)
-		return -EINVAL;
-	if (end == addr)
-		return 0;
+	r = mm_range_args(addr, len, &end);
+	if (r <= 0)
+		return r;
 	if (name) {
 		anon_name = anon_vma_name_alloc(name);
 		if (!anon_name)

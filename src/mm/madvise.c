@@ -402,20 +402,14 @@ static int madvise_populate(struct uvma_mm *mm, uint64_t start, uint64_t end,
 
 int uvma_madvise(struct uvma_mm *mm, uint64_t addr, uint64_t len, int advice)
 {
-	uint64_t end, alen;
+	uint64_t end;
+	int r;
 
 	if (!madvise_behavior_valid(mm, advice))
 		return -EINVAL;
-	if (addr & ~PAGE_MASK)
-		return -EINVAL;
-	alen = PAGE_ALIGN(len);
-	if (len && !alen)
-		return -EINVAL;
-	end = addr + alen;
-	if (end < addr)
-		return -EINVAL;
-	if (end == addr)
-		return 0;
+	r = mm_range_args(addr, len, &end);
+	if (r <= 0)
+		return r;
 	if (advice == UVMA_MADV_POPULATE_READ || advice == UVMA_MADV_POPULATE_WRITE)
 		return madvise_populate(mm, addr, end,
 					advice == UVMA_MADV_POPULATE_WRITE);

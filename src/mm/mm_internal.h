@@ -26,6 +26,23 @@ _Static_assert(UVMA_VM_READ == VM_READ && UVMA_VM_ACCOUNT == VM_ACCOUNT &&
 	       UVMA_VM_GROWSDOWN == VM_GROWSDOWN, "VM_* values differ");
 
 #define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)
+
+/*
+ * mm_range_args() - the range checks madvise, mseal and PR_SET_VMA_ANON_NAME
+ * share: @addr page-aligned, @len rounded up to pages without wrapping to 0
+ * (a length within a page of 2^64 does), and addr + len not wrapping.
+ * Returns: 1 and *end for a non-empty range; 0 for an empty one (the call
+ * succeeds doing nothing); -EINVAL.
+ */
+static inline int mm_range_args(uint64_t addr, uint64_t len, uint64_t *end)
+{
+	uint64_t alen = PAGE_ALIGN(len);
+
+	if ((addr & ~PAGE_MASK) || (len && !alen) || addr + alen < addr)
+		return -EINVAL;
+	*end = addr + alen;
+	return *end != addr;
+}
 #define PMD_SIZE (1ull << 21)
 #define STACK_TOP_GAP_MIN (128ull << 20)	/* mmap_base gap clamp (x86) */
 

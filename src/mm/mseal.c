@@ -76,21 +76,14 @@ static int mseal_apply(struct uvma_mm *mm, uint64_t start, uint64_t end)
 int uvma_mseal(struct uvma_mm *mm, uint64_t addr, uint64_t len,
 	       unsigned long flags)
 {
-	uint64_t alen, end;
+	uint64_t end;
+	int r;
 
 	if (flags)
 		return -EINVAL;
-	if (addr & ~PAGE_MASK)
-		return -EINVAL;
-	alen = PAGE_ALIGN(len);
-	/* A length within a page of 2^64 rounds to 0. */
-	if (len && !alen)
-		return -EINVAL;
-	end = addr + alen;
-	if (end < addr)
-		return -EINVAL;
-	if (end == addr)
-		return 0;
+	r = mm_range_args(addr, len, &end);
+	if (r <= 0)
+		return r;
 	/* No TASK_SIZE check: a range above it is a hole (live: -ENOMEM). */
 	if (range_has_hole(mm, addr, end))
 		return -ENOMEM;

@@ -15,10 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "tree/tree.h"
 #include "uvma/uvma.h"
 
-#define EXIT_BADINPUT 2
+#define EXIT_BADINPUT UVMA_EXIT_BADINPUT
 
 static void usage(FILE *f)
 {
@@ -222,6 +223,26 @@ out:
 #undef BAD
 }
 
+int cmd_tree(int argc, char **argv)
+{
+	if (argc > 2) {
+		fprintf(stderr, "uvma tree: too many arguments\n");
+		return EXIT_BADINPUT;
+	}
+	return run_tree(argc == 2 ? argv[1] : NULL);
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "tree", cmd_tree },
+	{ "replay", cmd_replay },
+	{ "kdiff", cmd_kdiff },
+	{ "explain", cmd_explain },
+	{ "draw", cmd_draw },
+};
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -236,13 +257,9 @@ int main(int argc, char **argv)
 		printf("uvma %s\n", uvma_version());
 		return 0;
 	}
-	if (strcmp(argv[1], "tree") == 0) {
-		if (argc > 3) {
-			fprintf(stderr, "uvma tree: too many arguments\n");
-			return EXIT_BADINPUT;
-		}
-		return run_tree(argc == 3 ? argv[2] : NULL);
-	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
 	fprintf(stderr, "uvma: unknown command '%s' (try --help)\n", argv[1]);
 	return EXIT_BADINPUT;
 }

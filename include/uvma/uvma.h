@@ -397,6 +397,15 @@ int uvma_memfd_create(const char *name, unsigned int flags,
  */
 int uvma_memfd_add_seals(struct uvma_file *file, unsigned int seals);
 
+/*
+ * uvma_file_truncate() - ftruncate(@length): set the file's size, which
+ * decides where faults past the end raise SIGBUS.  Mappings are unchanged.
+ * Returns: 0; -EINVAL (NULL file, negative length, not open for writing);
+ * -EPERM (append-only inode; a memfd sealed with F_SEAL_SHRINK made
+ * smaller or with F_SEAL_GROW made larger).  Checked live on 6.18.
+ */
+int uvma_file_truncate(struct uvma_file *file, int64_t length);
+
 /* uvma_file_ref() / uvma_file_unref() - take / drop a reference. */
 struct uvma_file *uvma_file_ref(struct uvma_file *file);
 void uvma_file_unref(struct uvma_file *file);

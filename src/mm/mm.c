@@ -273,6 +273,20 @@ int uvma_memfd_add_seals(struct uvma_file *file, unsigned int seals)
 	return 0;
 }
 
+int uvma_file_truncate(struct uvma_file *file, int64_t length)
+{
+	if (!file || length < 0 || (file->open_flags & 3) == UVMA_O_RDONLY)
+		return -EINVAL;
+	if (file->flags & UVMA_FILE_APPEND_ONLY)
+		return -EPERM;
+	if ((uint64_t)length < file->size && (file->seals & UVMA_F_SEAL_SHRINK))
+		return -EPERM;
+	if ((uint64_t)length > file->size && (file->seals & UVMA_F_SEAL_GROW))
+		return -EPERM;
+	file->size = (uint64_t)length;
+	return 0;
+}
+
 struct uvma_file *uvma_file_ref(struct uvma_file *file)
 {
 	return uvma_file_get(file);

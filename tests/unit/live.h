@@ -18,6 +18,8 @@
 #define UVMA_TEST_LIVE_H
 
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +61,15 @@ enum live_opcode {
 	L_MUNLOCK,	/* a, b */
 	L_MLOCKALL,	/* p = flags */
 	L_MUNLOCKALL,
+	L_FAULT,	/* a, p = UVMA_FAULT_READ/WRITE/EXEC: result is the
+			 * UVMA_FAULT_* class (a write stores 0xc3, "ret",
+			 * so that a later exec fault there returns) */
+	L_MEMFD,	/* p = slot (0..LIVE_FILES-1), b = size: a memfd */
+	L_FTRUNC,	/* p = slot, b = size */
 };
+
+/* .c of L_MMAP: 0 anonymous, slot + 1 for that memfd; .d the offset. */
+#define LIVE_FILES 4
 
 /* Flag in .f of L_MMAP: the address is absolute (not window-relative). */
 #define L_ABS 0x40000000
@@ -147,14 +157,63 @@ static inline uint64_t live_new_addr(const struct live_op *o)
 	return (o->f & L_ABS) ? o->d : LIVE_BASE + o->d;
 }
 
+/* The child's memfds and where a fault signal jumps back to. */
+static int live_fds[LIVE_FILES];
+static sigjmp_buf live_jmp;
+
+static inline void live_on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	siglongjmp(live_jmp, sig == SIGBUS ? UVMA_FAULT_SIGBUS :
+		   si->si_code == SEGV_ACCERR ? UVMA_FAULT_SEGV_ACCERR :
+		   UVMA_FAULT_SEGV_MAPERR);
+}
+
+/* live_fault() - touch @a for real; the UVMA_FAULT_* class it met. */
+static inline int64_t live_fault(uint64_t a, int access)
+{
+	struct sigaction sa, old_segv, old_bus;
+	volatile int64_t r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = live_on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	r = sigsetjmp(live_jmp, 1);
+	if (r == 0) {
+		if (access == UVMA_FAULT_WRITE)
+			*(volatile unsigned char *)a = 0xc3;
+		else if (access == UVMA_FAULT_EXEC)
+			((void (*)(void))(uintptr_t)a)();
+		else
+			(void)*(volatile unsigned char *)a;
+	}
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return r;
+}
+
 static inline int64_t live_sys(const struct live_op *o)
 {
 	long r = 0;
 	uint64_t a = live_addr(o);
 
 	switch (o->op) {
+	case L_MEMFD:
+		live_fds[o->p] = memfd_create("live", 0);
+		if (live_fds[o->p] < 0 || ftruncate(live_fds[o->p], (off_t)o->b))
+			return -errno;
+		return 0;
+	case L_FTRUNC:
+		r = ftruncate(live_fds[o->p], (off_t)o->b);
+		break;
+	case L_FAULT:
+		return live_fault(a, o->p);
 	case L_MMAP: {
-		void *p = mmap((void *)a, o->b, o->p, o->f & ~L_ABS, -1, 0);
+		int fd = o->c ? live_fds[o->c - 1] : -1;
+		void *p = mmap((void *)a, o->b, o->p, o->f & ~L_ABS, fd,
+			       (off_t)o->d);
 
 		return p == MAP_FAILED ? -errno : live_ret((int64_t)(uintptr_t)p);
 	}
@@ -285,6 +344,7 @@ static inline void live_run_model(struct uvma_mm *mm, const struct live_op *ops,
 				  struct live_result *res)
 {
 	char *text = NULL;
+	struct uvma_file *files[LIVE_FILES] = { NULL };
 
 	memset(res, 0, sizeof(*res));
 	for (res->n = 0; ops[res->n].op != L_END && res->n < LIVE_MAX_OPS;
@@ -294,8 +354,20 @@ static inline void live_run_model(struct uvma_mm *mm, const struct live_op *ops,
 		int64_t r = 0;
 
 		switch (o->op) {
+		case L_MEMFD:
+			r = uvma_memfd_create("live", 0, &files[o->p]);
+			if (r == 0)
+				r = uvma_file_truncate(files[o->p], (int64_t)o->b);
+			break;
+		case L_FTRUNC:
+			r = uvma_file_truncate(files[o->p], (int64_t)o->b);
+			break;
+		case L_FAULT:
+			r = uvma_fault(mm, a, (unsigned int)o->p);
+			break;
 		case L_MMAP:
-			r = uvma_mmap(mm, a, o->b, o->p, o->f & ~L_ABS, NULL, 0);
+			r = uvma_mmap(mm, a, o->b, o->p, o->f & ~L_ABS,
+				      o->c ? files[o->c - 1] : NULL, o->d);
 			break;
 		case L_MUNMAP:
 			r = uvma_munmap(mm, a, o->b);
@@ -332,12 +404,16 @@ static inline void live_run_model(struct uvma_mm *mm, const struct live_op *ops,
 			r = uvma_munlockall(mm);
 			break;
 		}
-		res->ret[res->n] = live_ret(r);
+		/* Fault classes are small numbers, not addresses. */
+		res->ret[res->n] = o->op == L_FAULT ? r : live_ret(r);
 	}
 	if (uvma_smaps_text(mm, 0, &text, NULL) == 0) {
 		live_filter(text, res->text, sizeof(res->text));
 		uvma_text_free(text);
 	}
+	for (int i = 0; i < LIVE_FILES; i++)
+		if (files[i])
+			uvma_file_unref(files[i]);
 }
 
 /*

@@ -18,11 +18,14 @@
 #define UVMA_TEST_LIVE_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -66,6 +69,10 @@ enum live_opcode {
 			 * so that a later exec fault there returns) */
 	L_MEMFD,	/* p = slot (0..LIVE_FILES-1), b = size: a memfd */
 	L_FTRUNC,	/* p = slot, b = size */
+	L_UFFD,		/* p = slot: userfaultfd + UFFDIO_API, b = features */
+	L_UREG,		/* p = slot, a, b, c = UFFDIO_REGISTER_MODE_* */
+	L_UUNREG,	/* p = slot, a, b */
+	L_UCLOSE,	/* p = slot */
 };
 
 /* .c of L_MMAP: 0 anonymous, slot + 1 for that memfd; .d the offset. */
@@ -158,7 +165,7 @@ static inline uint64_t live_new_addr(const struct live_op *o)
 }
 
 /* The child's memfds and where a fault signal jumps back to. */
-static int live_fds[LIVE_FILES];
+static int live_fds[LIVE_FILES], live_uffds[LIVE_FILES];
 static sigjmp_buf live_jmp;
 
 static inline void live_on_signal(int sig, siginfo_t *si, void *uc)
@@ -210,6 +217,31 @@ static inline int64_t live_sys(const struct live_op *o)
 		break;
 	case L_FAULT:
 		return live_fault(a, o->p);
+	case L_UFFD: {
+		struct uffdio_api api = { .api = UFFD_API, .features = o->b };
+
+		live_uffds[o->p] = (int)syscall(SYS_userfaultfd, O_CLOEXEC);
+		if (live_uffds[o->p] < 0 ||
+		    ioctl(live_uffds[o->p], UFFDIO_API, &api))
+			return -errno;
+		return 0;
+	}
+	case L_UREG: {
+		struct uffdio_register reg = { .range = { a, o->b },
+					       .mode = o->c };
+
+		r = ioctl(live_uffds[o->p], UFFDIO_REGISTER, &reg);
+		break;
+	}
+	case L_UUNREG: {
+		struct uffdio_range rng = { a, o->b };
+
+		r = ioctl(live_uffds[o->p], UFFDIO_UNREGISTER, &rng);
+		break;
+	}
+	case L_UCLOSE:
+		r = close(live_uffds[o->p]);
+		break;
 	case L_MMAP: {
 		int fd = o->c ? live_fds[o->c - 1] : -1;
 		void *p = mmap((void *)a, o->b, o->p, o->f & ~L_ABS, fd,
@@ -345,6 +377,7 @@ static inline void live_run_model(struct uvma_mm *mm, const struct live_op *ops,
 {
 	char *text = NULL;
 	struct uvma_file *files[LIVE_FILES] = { NULL };
+	struct uvma_uffd *uffds[LIVE_FILES] = { NULL };
 
 	memset(res, 0, sizeof(*res));
 	for (res->n = 0; ops[res->n].op != L_END && res->n < LIVE_MAX_OPS;
@@ -364,6 +397,19 @@ static inline void live_run_model(struct uvma_mm *mm, const struct live_op *ops,
 			break;
 		case L_FAULT:
 			r = uvma_fault(mm, a, (unsigned int)o->p);
+			break;
+		case L_UFFD:
+			r = uvma_uffd_create(mm, o->b, &uffds[o->p]);
+			break;
+		case L_UREG:
+			r = uvma_uffd_register(uffds[o->p], a, o->b, o->c);
+			break;
+		case L_UUNREG:
+			r = uvma_uffd_unregister(uffds[o->p], a, o->b);
+			break;
+		case L_UCLOSE:
+			uvma_uffd_close(uffds[o->p]);
+			uffds[o->p] = NULL;
 			break;
 		case L_MMAP:
 			r = uvma_mmap(mm, a, o->b, o->p, o->f & ~L_ABS,
@@ -411,9 +457,12 @@ static inline void live_run_model(struct uvma_mm *mm, const struct live_op *ops,
 		live_filter(text, res->text, sizeof(res->text));
 		uvma_text_free(text);
 	}
-	for (int i = 0; i < LIVE_FILES; i++)
+	for (int i = 0; i < LIVE_FILES; i++) {
 		if (files[i])
 			uvma_file_unref(files[i]);
+		if (uffds[i])
+			uvma_uffd_close(uffds[i]);
+	}
 }
 
 /*

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 
+#include "live.h"
 #include "test.h"
 #include "uvma/uvma.h"
 
@@ -105,4 +106,41 @@ TEST(uffd_register_oom)
 		uvma_mm_destroy(mm);
 		ASSERT_LT(k, 50);
 	}
+}
+
+/*
+ * The same rules on the live kernel: both sides run one script (two
+ * contexts, a hole, -EBUSY across contexts, WP replacing MISSING, MINOR
+ * refused on anonymous memory, unregister, close re-merging) and must
+ * agree on every result and every VMA with its um/uw flags.
+ */
+TEST(uffd_live)
+{
+	static const struct live_op ops[] = {
+		{ L_MMAP, 0, 4 * PG, RW, PA },
+		{ L_MMAP, 5 * PG, 2 * PG, RW, PA },
+		{ L_UFFD, .p = 0, .b = 0 },
+		{ L_UFFD, .p = 1, .b = UVMA_UFFD_FEATURE_EVENT_FORK },
+		{ L_UREG, 0, 0, .p = 0, .c = 1 },		/* len 0 */
+		{ L_UREG, 0, PG, .p = 0, .c = 0 },		/* no mode */
+		{ L_UREG, 0, PG, .p = 0, .c = 8 },		/* bad mode */
+		{ L_UREG, 8 * PG, 2 * PG, .p = 0, .c = 1 },	/* no VMA */
+		{ L_UREG, 1, PG, .p = 0, .c = 1 },		/* unaligned */
+		{ L_UREG, PG, 5 * PG, .p = 0, .c = 1 },	/* over the hole */
+		{ L_UREG, 0, 2 * PG, .p = 1, .c = 1 },		/* EBUSY */
+		{ L_UREG, PG, PG, .p = 0, .c = 2 },		/* WP */
+		{ L_UREG, 0, PG, .p = 0, .c = 4 },		/* MINOR, anon */
+		{ L_UUNREG, 0, 8 * PG, .p = 1 },
+		{ L_UUNREG, 0, 8 * PG, .p = 0 },
+		{ L_UREG, PG, 2 * PG, .p = 0, .c = 1 },
+		{ L_UREG, 5 * PG, PG, .p = 0, .c = 3 },
+		{ L_UCLOSE, .p = 0 },
+		{ L_MMAP, 10 * PG, PG, 0, PA },
+		{ L_UREG, 10 * PG, PG, .p = 1, .c = 1 },	/* PROT_NONE */
+		{ L_MMAP, 12 * PG, 3 * PG, RW, PA },
+		{ L_UREG, 13 * PG, PG, .p = 1, .c = 2 },	/* middle: split */
+		{ L_END },
+	};
+
+	LIVE_CHECK(ops);
 }

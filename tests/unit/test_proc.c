@@ -10,6 +10,8 @@
  * Round trip: this process's own /proc/self/{maps,smaps} imported and
  * printed back identically (smaps: header and VmFlags lines).
  */
+#include <dirent.h>
+
 #include "live.h"
 
 #define K4 0x1000ull
@@ -343,4 +345,80 @@ TEST(proc_roundtrip_child_kinds)
 		ASSERT_EQ(vi.anon_vma, 0);
 	}
 	uvma_mm_destroy(mm);
+}
+
+/*
+ * read_once() - @path read with large read() calls; its length, or 0 if
+ * unreadable or incomplete (a process exiting or exec'ing while we read
+ * stops short of the [vsyscall] line the kernel always prints last).
+ */
+static size_t read_once(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	size_t n = 0;
+	ssize_t r = 0;
+
+	while (fd >= 0 && n < size - 1 &&
+	       (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += (size_t)r;
+	if (fd >= 0)
+		close(fd);
+	buf[n] = 0;
+	if (r < 0 || !strstr(buf, "[vsyscall]\n"))
+		return 0;
+	return n;
+}
+
+/*
+ * Import works on this machine's real processes: every process whose
+ * smaps we can read (at most 64) is imported and printed back, maps
+ * byte for byte and smaps as its header and VmFlags lines.
+ */
+TEST(proc_roundtrip_all_processes)
+{
+	static char real[1 << 21], skel[1 << 20], mine[1 << 20];
+	char path[300];
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int done = 0;
+
+	ASSERT_NOT_NULL(d);
+	while ((e = readdir(d)) != NULL && done < 64) {
+		struct uvma_mm *mm = NULL;
+		char *text;
+		size_t len = 0, line = 0;
+		int tries = 0, r;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/smaps", e->d_name);
+		/* One read() is one pass under the process's mmap lock; a
+		 * process changing between passes could print a VMA twice,
+		 * so a failed import is retried once with a fresh read. */
+		do {
+			len = read_once(path, real, sizeof(real));
+			r = len ? uvma_import(NULL, real, len, &mm, &line) : -1;
+		} while (r != 0 && len && ++tries < 2);
+		if (len == 0 || len == sizeof(real) - 1)
+			continue;	/* kernel thread, gone, or too big */
+		ASSERT_MSG(r == 0, "%s line %zu: %d", path, line, r);
+		ASSERT_EQ(uvma_smaps_text(mm, 0, &text, NULL), 0);
+		smaps_skeleton(real, skel, sizeof(skel));
+		smaps_skeleton(text, mine, sizeof(mine));
+		if (strcmp(mine, skel) != 0 && getenv("UVMA_PROC_DUMP")) {
+			FILE *o = fopen(getenv("UVMA_PROC_DUMP"), "w");
+
+			if (o) {
+				fprintf(o, "%s\n-- model --\n%s", skel, mine);
+				fclose(o);
+			}
+		}
+		ASSERT_MSG(strcmp(mine, skel) == 0, "%s differs", path);
+		uvma_text_free(text);
+		ASSERT_EQ(uvma_mm_validate(mm), 0);
+		uvma_mm_destroy(mm);
+		done++;
+	}
+	closedir(d);
+	ASSERT(done > 0);
 }

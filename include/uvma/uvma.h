@@ -22,6 +22,15 @@
 extern "C" {
 #endif
 
+/*
+ * Exported symbols: everything declared between this push and the pop at
+ * the end of the header is the shared library's API, and nothing else is
+ * (the library is compiled with -fvisibility=hidden; the check is
+ * tests/install/check_symbols.sh).  A function added to this header is
+ * exported without further marking.
+ */
+#pragma GCC visibility push(default)
+
 #define UVMA_VERSION_MAJOR 0
 #define UVMA_VERSION_MINOR 1
 #define UVMA_VERSION_PATCH 0
@@ -744,6 +753,8 @@ int uvma_import_ex(const struct uvma_config *cfg, const char *text, size_t len,
  */
 int uvma_import_file(const struct uvma_config *cfg, const char *path,
 		     struct uvma_mm **out, size_t *err_line);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -230,7 +230,7 @@ int uvma_memfd_create(const char *name, unsigned int flags,
 	static const char prefix[] = "/memfd:";
 	char path[sizeof(prefix) + 249];
 	struct uvma_file *f;
-	static uint64_t memfd_ino = 1000;
+	static _Atomic uint64_t memfd_ino = 1000;	/* threads: see uvma.h */
 
 	if (!out)
 		return -EINVAL;

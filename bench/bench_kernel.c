@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_kernel.c - uvma against the live kernel it models, side by side.
+ *
+ * For N = 16, 1,000, 10,000 and 60,000 (vm.max_map_count is 65,530 here) a
+ * forked child builds N VMAs in its own address space and times pairs of
+ * real system calls on them; the same layout is then built in a uvma
+ * address space and the same pairs are timed on the model.  uvma alone is
+ * also timed at N = 10^6 (max_map_count raised in its configuration).
+ *
+ * Layout: a reserved region of N slots of 4 pages; each slot is a 3-page
+ * private anonymous VMA followed by a 1-page hole, with the VMAs'
+ * protections alternating PROT_NONE / PROT_READ, so that no operation
+ * below ever merges with a neighbour it should not.  The pairs, each
+ * leaving the layout as it found it:
+ *   fixed    - mmap(MAP_FIXED) of the slot's hole (1 page, read-write),
+ *              then munmap of it;
+ *   mprot    - mprotect of the middle page of the slot's VMA to read-write
+ *              (one VMA becomes three), then back (three merge into one);
+ *   nohint   - mmap of 1 page without a hint (wherever the top-down search
+ *              puts it), then munmap; there is no position to choose, so
+ *              only one figure per N;
+ *   mremap   - mremap growing the slot's VMA in place over its hole, then
+ *              shrinking it back.
+ * "hot" repeats the pair on the middle slot; "random" visits random slots
+ * (the same sequence on both sides).  Each figure is the best of 3 runs, in
+ * ns per pair.
+ *
+ * Also printed: bytes per VMA (uvma_alloc_live_bytes() over the VMA count:
+ * records, tree nodes and the tree's reserve) at 10^5 and 10^6 VMAs, and
+ * the wall time of the unit suite (the unit_tests binary next to this one,
+ * or --unit PATH).
+ *
+ * Usage: bench_kernel [--quick] [--unit PATH]   (not a test: ctest never
+ * runs it).  The table and the command that produced it: bench/README.md.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uvma/uvma.h"
+
+#define PG 4096ull
+#define SLOT (4 * PG)		/* 3-page VMA + 1-page hole */
+#define VPAGES 3
+#define UVMA_BASE 0x100000000ull	/* where uvma-only runs put the region */
+
+enum pair { P_FIXED, P_MPROT, P_NOHINT, P_MREMAP, NPAIRS };
+static const char *const pair_names[NPAIRS] = { "fixed", "mprot", "nohint", "mremap" };
+enum pos { HOT, RANDOM, NPOS };
+static const char *const pos_names[NPOS] = { "hot", "random" };
+
+static const size_t sizes[] = { 16, 1000, 10000, 60000 };
+#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+#define BIG_N 1000000
+
+static bool quick;
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void fail(const char *side, const char *what, int64_t ret)
+{
+	fprintf(stderr, "bench_kernel: %s: %s returned %" PRId64 "\n", side, what, ret);
+	exit(1);
+}
+
+/* ------------------------------------------------------------------ */
+/* The two sides behind one set of calls                               */
+
+struct side {
+	const char *name;
+	struct uvma_mm *mm;	/* NULL: the live kernel */
+};
+
+static int64_t s_mmap(struct side *s, uint64_t addr, uint64_t len, int prot,
+		      int flags)
+{
+	void *p;
+
+	if (s->mm)
+		return uvma_mmap(s->mm, addr, len, prot, flags, NULL, 0);
+	p = mmap((void *)(uintptr_t)addr, len, prot, flags, -1, 0);
+	return p == MAP_FAILED ? -errno : (int64_t)(uintptr_t)p;
+}
+
+static int s_munmap(struct side *s, uint64_t addr, uint64_t len)
+{
+	if (s->mm)
+		return uvma_munmap(s->mm, addr, len);
+	return munmap((void *)(uintptr_t)addr, len) ? -errno : 0;
+}
+
+static int s_mprotect(struct side *s, uint64_t addr, uint64_t len, int prot)
+{
+	if (s->mm)
+		return uvma_mprotect(s->mm, addr, len, prot);
+	return mprotect((void *)(uintptr_t)addr, len, prot) ? -errno : 0;
+}
+
+static int64_t s_mremap(struct side *s, uint64_t addr, uint64_t old_len,
+			uint64_t new_len)
+{
+	void *p;
+
+	if (s->mm)
+		return uvma_mremap(s->mm, addr, old_len, new_len, 0, 0);
+	p = mremap((void *)(uintptr_t)addr, old_len, new_len, 0);
+	return p == MAP_FAILED ? -errno : (int64_t)(uintptr_t)p;
+}
+
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+#define RW (PROT_READ | PROT_WRITE)
+
+static int slot_prot(size_t i)
+{
+	return (i & 1) ? PROT_READ : PROT_NONE;
+}
+
+/*
+ * build() - the layout of N slots at @base (0: wherever mmap puts it).
+ * Returns the region's base.
+ */
+static uint64_t build(struct side *s, uint64_t base, size_t n)
+{
+	int64_t r = s_mmap(s, base, n * SLOT, PROT_NONE,
+			   ANON | MAP_NORESERVE | (base ? MAP_FIXED : 0));
+
+	if (r < 0)
+		fail(s->name, "region mmap", r);
+	base = (uint64_t)r;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t a = base + i * SLOT;
+		int e = s_munmap(s, a + VPAGES * PG, PG);
+
+		if (!e && slot_prot(i) != PROT_NONE)
+			e = s_mprotect(s, a, VPAGES * PG, slot_prot(i));
+		if (e)
+			fail(s->name, "build", e);
+	}
+	return base;
+}
+
+/* ------------------------------------------------------------------ */
+/* The pairs                                                           */
+
+static void pair_fixed(struct side *s, uint64_t base, size_t i)
+{
+	uint64_t a = base + i * SLOT + VPAGES * PG;
+	int64_t r = s_mmap(s, a, PG, RW, ANON | MAP_FIXED);
+
+	if (r != (int64_t)a)
+		fail(s->name, "mmap MAP_FIXED", r);
+	r = s_munmap(s, a, PG);
+	if (r)
+		fail(s->name, "munmap", r);
+}
+
+static void pair_mprot(struct side *s, uint64_t base, size_t i)
+{
+	uint64_t a = base + i * SLOT + PG;
+	int r = s_mprotect(s, a, PG, RW);
+
+	if (!r)
+		r = s_mprotect(s, a, PG, slot_prot(i));
+	if (r)
+		fail(s->name, "mprotect", r);
+}
+
+static void pair_nohint(struct side *s, uint64_t base, size_t i)
+{
+	int64_t r = s_mmap(s, 0, PG, RW, ANON);
+
+	(void)base;
+	(void)i;
+	if (r < 0)
+		fail(s->name, "mmap", r);
+	r = s_munmap(s, (uint64_t)r, PG);
+	if (r)
+		fail(s->name, "munmap", r);
+}
+
+static void pair_mremap(struct side *s, uint64_t base, size_t i)
+{
+	uint64_t a = base + i * SLOT;
+	int64_t r = s_mremap(s, a, VPAGES * PG, (VPAGES + 1) * PG);
+
+	if (r != (int64_t)a)
+		fail(s->name, "mremap grow", r);
+	r = s_mremap(s, a, (VPAGES + 1) * PG, VPAGES * PG);
+	if (r != (int64_t)a)
+		fail(s->name, "mremap shrink", r);
+}
+
+static void (*const pair_fn[NPAIRS])(struct side *, uint64_t, size_t) = {
+	pair_fixed, pair_mprot, pair_nohint, pair_mremap,
+};
+
+/* time_pairs() - best of 3 runs of @k pairs at the slots @at[0..k), ns/pair. */
+static double time_pairs(struct side *s, enum pair p, uint64_t base,
+			 const uint32_t *at, size_t k)
+{
+	double best = 1e30;
+
+	for (int run = 0; run < 3; run++) {
+		double t0 = now_ns(), t;
+
+		for (size_t j = 0; j < k; j++)
+			pair_fn[p](s, base, at[j]);
+		t = (now_ns() - t0) / (double)k;
+		best = t < best ? t : best;
+	}
+	return best;
+}
+
+/* Figures of one side at one N: [pair][pos], ns per pair. */
+struct figs {
+	double ns[NPAIRS][NPOS];
+};
+
+static uint32_t *slot_sequence(size_t n, size_t k, enum pos pos)
+{
+	uint32_t *at = malloc(k * sizeof(*at));
+
+	if (!at) {
+		perror("malloc");
+		exit(1);
+	}
+	for (size_t j = 0; j < k; j++)
+		at[j] = (uint32_t)(pos == HOT ? n / 2 : rnd() % n);
+	return at;
+}
+
+static void measure(struct side *s, uint64_t base, size_t k,
+		    uint32_t *const at[NPOS], struct figs *f)
+{
+	for (int p = 0; p < NPAIRS; p++)
+		for (int pos = 0; pos < NPOS; pos++)
+			f->ns[p][pos] = p == P_NOHINT && pos == RANDOM ? 0 :
+					time_pairs(s, p, base, at[pos], k);
+}
+
+static struct uvma_mm *uvma_side_mm(void)
+{
+	struct uvma_config cfg;
+	struct uvma_mm *mm;
+	int err;
+
+	uvma_config_init(&cfg);
+	cfg.max_map_count = 1 << 22;
+	err = uvma_mm_create(&cfg, &mm);
+	if (err)
+		fail("uvma", "uvma_mm_create", err);
+	return mm;
+}
+
+static size_t pairs_kernel(void) { return quick ? 2000 : 20000; }
+static size_t pairs_uvma(void) { return quick ? 20000 : 200000; }
+
+/*
+ * run_both() - in a forked child: the kernel side, then uvma with the
+ * same layout at the same address.  Results come back through a pipe.
+ */
+static int run_both(size_t n, struct figs *kern, struct figs *model)
+{
+	struct figs out[2];
+	int fd[2], status;
+	pid_t pid;
+
+	if (pipe(fd)) {
+		perror("pipe");
+		exit(1);
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(1);
+	}
+	if (pid == 0) {
+		struct side k = { "kernel", NULL }, u = { "uvma", NULL };
+		uint32_t *at[NPOS];
+		uint64_t base;
+
+		close(fd[0]);
+		for (int pos = 0; pos < NPOS; pos++)
+			at[pos] = slot_sequence(n, pairs_uvma(), pos);
+		base = build(&k, 0, n);
+		measure(&k, base, pairs_kernel(), at, &out[0]);
+		u.mm = uvma_side_mm();
+		build(&u, base, n);
+		measure(&u, base, pairs_uvma(), at, &out[1]);
+		uvma_mm_destroy(u.mm);
+		if (write(fd[1], out, sizeof(out)) != (ssize_t)sizeof(out))
+			_exit(1);
+		_exit(0);
+	}
+	close(fd[1]);
+	if (read(fd[0], out, sizeof(out)) != (ssize_t)sizeof(out) ||
+	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench_kernel: child for N=%zu failed\n", n);
+		exit(1);
+	}
+	close(fd[0]);
+	*kern = out[0];
+	*model = out[1];
+	return 0;
+}
+
+/* bytes_per_vma() - library bytes over VMAs for an address space of @n. */
+static double bytes_per_vma(size_t n)
+{
+	int64_t before = uvma_alloc_live_bytes();
+	struct side u = { "uvma", uvma_side_mm() };
+	double b;
+
+	build(&u, UVMA_BASE, n);
+	b = (double)(uvma_alloc_live_bytes() - before) /
+	    (double)uvma_mm_map_count(u.mm);
+	uvma_mm_destroy(u.mm);
+	return b;
+}
+
+/* unit_suite_seconds() - wall time of one run of @path, or -1. */
+static double unit_suite_seconds(const char *path)
+{
+	double t0;
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	t0 = now_ns();
+	pid = fork();
+
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+			_exit(127);
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return -1;
+	return (now_ns() - t0) / 1e9;
+}
+
+static void print_row(const char *pname, const char *posname, size_t n,
+		      double k, double u)
+{
+	if (k > 0)
+		printf("  %-7s %-6s %8zu %10.0f %10.1f %8.1fx\n", pname, posname,
+		       n, k, u, k / u);
+	else
+		printf("  %-7s %-6s %8zu %10s %10.1f %9s\n", pname, posname, n,
+		       "-", u, "-");
+}
+
+int main(int argc, char **argv)
+{
+	static struct figs kern[NSIZES], model[NSIZES], big;
+	char unit_default[4096];
+	const char *unit = NULL;
+	double worst_ratio = 1e30, worst_scale = 0, secs;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick"))
+			quick = true;
+		else if (!strcmp(argv[i], "--unit") && i + 1 < argc)
+			unit = argv[++i];
+		else {
+			fprintf(stderr, "usage: bench_kernel [--quick] [--unit PATH]\n");
+			return 2;
+		}
+	}
+	if (!unit) {
+		ssize_t len = readlink("/proc/self/exe", unit_default,
+				       sizeof(unit_default) - 16);
+		char *slash;
+
+		if (len > 0) {
+			unit_default[len] = 0;
+			slash = strrchr(unit_default, '/');
+			strcpy(slash ? slash + 1 : unit_default, "unit_tests");
+			unit = unit_default;
+		}
+	}
+
+	for (size_t s = 0; s < NSIZES; s++)
+		run_both(sizes[s], &kern[s], &model[s]);
+	{
+		struct side u = { "uvma", uvma_side_mm() };
+		uint32_t *at[NPOS];
+
+		for (int pos = 0; pos < NPOS; pos++)
+			at[pos] = slot_sequence(BIG_N, pairs_uvma(), pos);
+		build(&u, UVMA_BASE, BIG_N);
+		measure(&u, UVMA_BASE, pairs_uvma(), at, &big);
+		uvma_mm_destroy(u.mm);
+		for (int pos = 0; pos < NPOS; pos++)
+			free(at[pos]);
+	}
+
+	printf("uvma vs the live kernel: ns per pair of calls, best of 3%s\n"
+	       "N VMAs of 3 pages, each followed by a 1-page hole, protections alternating\n\n",
+	       quick ? " (--quick)" : "");
+	printf("  %-7s %-6s %8s %10s %10s %9s\n", "pair", "pos", "N", "kernel",
+	       "uvma", "ratio");
+	for (int p = 0; p < NPAIRS; p++) {
+		for (int pos = 0; pos < NPOS; pos++) {
+			if (p == P_NOHINT && pos == RANDOM)
+				continue;
+			for (size_t s = 0; s < NSIZES; s++) {
+				double k = kern[s].ns[p][pos], u = model[s].ns[p][pos];
+
+				print_row(pair_names[p], pos_names[pos], sizes[s], k, u);
+				if (k / u < worst_ratio)
+					worst_ratio = k / u;
+			}
+			print_row(pair_names[p], pos_names[pos], BIG_N, 0,
+				  big.ns[p][pos]);
+			if (big.ns[p][pos] / model[0].ns[p][pos] > worst_scale)
+				worst_scale = big.ns[p][pos] / model[0].ns[p][pos];
+		}
+	}
+
+	printf("\nuvma cost at N = 10^6 / cost at N = 16:\n");
+	for (int p = 0; p < NPAIRS; p++)
+		for (int pos = 0; pos < NPOS; pos++)
+			if (!(p == P_NOHINT && pos == RANDOM))
+				printf("  %-7s %-6s %6.2fx\n", pair_names[p],
+				       pos_names[pos],
+				       big.ns[p][pos] / model[0].ns[p][pos]);
+
+	printf("\nbytes per VMA (library bytes / VMA count):\n");
+	printf("  10^5: %6.1f\n", bytes_per_vma(100000));
+	printf("  10^6: %6.1f\n", bytes_per_vma(BIG_N));
+
+	secs = unit ? unit_suite_seconds(unit) : -1;
+	if (secs >= 0)
+		printf("\nunit suite (%s): %.2f s wall\n", unit, secs);
+	else
+		printf("\nunit suite: not run (%s not found or failed)\n",
+		       unit ? unit : "unit_tests");
+
+	printf("\ntargets:\n");
+	printf("  smallest kernel/uvma ratio:   %6.1fx  (>= 10x)  %s\n",
+	       worst_ratio, worst_ratio >= 10 ? "ok" : "MISSED");
+	printf("  worst uvma 10^6 / 16 ratio:   %6.2fx  (<= 3x)   %s\n",
+	       worst_scale, worst_scale <= 3 ? "ok" : "MISSED");
+	return 0;
+}

@@ -278,13 +278,24 @@ void mt_init(struct mt_tree *t)
 }
 
 /*
- * need_inner() - inner nodes @k insertions can take: each may split every
- * inner level and grow a new root, and each may make the tree taller.
+ * need_inner() - inner nodes @k insertions can take.
+ *
+ * One insertion splits at most one leaf, and the split climbs through full
+ * inner nodes: at most one new sibling per inner level (height - 1 of
+ * them), plus a new root when the root itself splits.  Every node a split
+ * leaves behind has room (split_inner() never leaves a full half), and a
+ * new root starts with two children, so among fewer than MT_ICAP - 2
+ * insertions the root splits at most once: k * (height - 1) + 1 nodes.
+ * Longer batches use the plain bound (each insertion may split every level
+ * and grow a new root, making the tree taller each time).
  */
 static uint32_t need_inner(const struct mt_tree *t, uint32_t k)
 {
-	uint64_t need = (uint64_t)k * t->height + (uint64_t)k * (k - 1) / 2;
+	uint64_t need;
 
+	if (k < MT_ICAP - 2)
+		return k * (t->height > 1 ? t->height - 1 : 0) + 1;
+	need = (uint64_t)k * t->height + (uint64_t)k * (k - 1) / 2;
 	return need > UINT32_MAX ? UINT32_MAX : (uint32_t)need;
 }
 
@@ -346,11 +357,28 @@ static void reserve_trim(struct mt_tree *t, int kind, uint32_t keep)
 	}
 }
 
-/* write_done() - after a write: keep what the next write needs. */
+/*
+ * Writes a tree keeps nodes in hand for between preallocations: enough for
+ * the VMA layer's largest batch (munmap: two splits and an erase), so that
+ * in the steady state no write and no preallocation allocates.  It costs
+ * MT_KEEP_WRITES * 2 leaves and need_inner() inner nodes per tree (about
+ * 22 KiB at height 4).
+ */
+#define MT_KEEP_WRITES 3
+
+/* reserve_keep() - trim the reserve to the floor or the kept cache. */
+static void reserve_keep(struct mt_tree *t)
+{
+	uint32_t li = need_inner(t, 2 * MT_KEEP_WRITES);
+
+	reserve_trim(t, LEAF, t->floor[LEAF] > 2 * MT_KEEP_WRITES ?
+				      t->floor[LEAF] : 2 * MT_KEEP_WRITES);
+	reserve_trim(t, INNER, t->floor[INNER] > li ? t->floor[INNER] : li);
+}
+
+/* write_done() - after a write: keep what the next writes need. */
 static void write_done(struct mt_tree *t)
 {
-	uint32_t li = need_inner(t, 2);
-
 	t->seq++;
 #ifdef UVMA_DEBUG
 	/*
@@ -364,27 +392,59 @@ static void write_done(struct mt_tree *t)
 			abort();
 	}
 #endif
-	reserve_trim(t, LEAF, t->floor[LEAF] > 2 ? t->floor[LEAF] : 2);
-	reserve_trim(t, INNER, t->floor[INNER] > li ? t->floor[INNER] : li);
+	reserve_keep(t);
 }
 
 int mt_preallocate(struct mt_tree *t, unsigned int nwrites)
 {
-	/* A write is at most two insertions (a store that splits an entry). */
-	uint64_t ins = 2ull * nwrites;
+	/*
+	 * A write is at most two insertions (a store that splits an entry).
+	 * Never reserve less than the kept cache: once a tree has made one
+	 * write, preallocations for small batches find everything in hand.
+	 */
+	uint64_t ins = 2ull * (nwrites > MT_KEEP_WRITES ? nwrites : MT_KEEP_WRITES);
+	uint32_t had[2] = { t->nreserve[LEAF], t->nreserve[INNER] };
 
 	if (ins > 1u << 20)
 		return -ENOMEM;
-	if (reserve_for(t, (uint32_t)ins))
+	if (reserve_for(t, (uint32_t)ins)) {
+		/* All or nothing: the reserve goes back to what it was. */
+		reserve_trim(t, LEAF, had[LEAF]);
+		reserve_trim(t, INNER, had[INNER]);
 		return -ENOMEM;
+	}
 	t->floor[LEAF] = t->nreserve[LEAF];
 	t->floor[INNER] = t->nreserve[INNER];
+	t->planned = (uint32_t)(ins / 2);
 	return 0;
+}
+
+/*
+ * write_reserve() - make sure the reserve covers this write: a write
+ * planned by mt_preallocate() is covered by the batch's reserve (whose
+ * bound is for the batch as a whole, so it is not asked again); any other
+ * write fills the reserve for @k insertions itself.
+ */
+static int write_reserve(struct mt_tree *t, uint32_t k)
+{
+	if (t->planned) {
+		t->planned--;
+		return 0;
+	}
+	return reserve_for(t, k);
+}
+
+void mt_settle(struct mt_tree *t)
+{
+	t->floor[LEAF] = t->floor[INNER] = 0;
+	t->planned = 0;
+	reserve_keep(t);
 }
 
 void mt_release(struct mt_tree *t)
 {
 	t->floor[LEAF] = t->floor[INNER] = 0;
+	t->planned = 0;
 	reserve_trim(t, LEAF, 0);
 	reserve_trim(t, INNER, 0);
 }
@@ -1274,7 +1334,7 @@ int mt_store(struct mt_tree *t, uint64_t start, uint64_t end, void *val)
 
 	if (start >= end || !val)
 		return -EINVAL;
-	if (reserve_for(t, 2))
+	if (write_reserve(t, 2))
 		return -ENOMEM;
 	/* Point of no return */
 	l = walk(t, start, &p);
@@ -1303,7 +1363,7 @@ int mt_erase(struct mt_tree *t, uint64_t start, uint64_t end)
 
 	if (start >= end)
 		return -EINVAL;
-	if (reserve_for(t, 1))
+	if (write_reserve(t, 1))
 		return -ENOMEM;
 	/* Point of no return */
 	l = walk(t, start, &p);

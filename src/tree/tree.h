@@ -35,6 +35,7 @@ struct mt_tree {
 	struct mt_node *reserve[2]; /* free leaves [0] and inner nodes [1] */
 	uint32_t nreserve[2];
 	uint32_t floor[2];	/* reserve kept by mt_preallocate(), else 0 */
+	uint32_t planned;	/* writes mt_preallocate() still covers */
 	uint32_t height;	/* 0 when empty, 1 when the root is a leaf */
 	uint64_t nodes[2];	/* leaves and inner nodes in use */
 	uint64_t unchecked;	/* debug builds: writes since the last validation */
@@ -102,11 +103,18 @@ int mt_gap_highest(const struct mt_tree *t, uint64_t lo, uint64_t hi,
 /*
  * mt_preallocate() - reserve enough nodes that the next @nwrites calls of
  * mt_store() / mt_erase() cannot fail for lack of memory.
- * Returns: 0 or -ENOMEM (nothing else changed; the reserve may have grown).
+ * Returns: 0 or -ENOMEM (nothing changed: the reserve is as it was).
  */
 int mt_preallocate(struct mt_tree *t, unsigned int nwrites);
 
-/* mt_release() - free the unused reserve. */
+/*
+ * mt_settle() - the writes planned with mt_preallocate() are done: drop
+ * the floor, but keep a small cache of free nodes (enough for three
+ * writes), so that the next writes and preallocations need not allocate.
+ */
+void mt_settle(struct mt_tree *t);
+
+/* mt_release() - free the whole unused reserve (the cache too). */
 void mt_release(struct mt_tree *t);
 
 /*

@@ -51,10 +51,8 @@ void vma_mm_destroy(struct vma_mm *mm)
  */
 static MUST_CHECK int __vma_prealloc(struct vma_mm *mm, unsigned int nwrites)
 {
-	if (vma__prealloc(&mm->mm_mt, nwrites)) {
-		mt_release(&mm->mm_mt);
-		return -ENOMEM;
-	}
+	if (vma__prealloc(&mm->mm_mt, nwrites))
+		return -ENOMEM;	/* the tree's reserve is as it was */
 	return 0;
 }
 
@@ -422,7 +420,7 @@ int vma_link(struct vma_mm *mm, struct vm_area_struct *vma)
 	/* Point of no return */
 	__vma_store(mm, vma);
 	mm->map_count++;
-	mt_release(&mm->mm_mt);
+	mt_settle(&mm->mm_mt);
 	VMA_CHECK_MM(mm);
 	return 0;
 }
@@ -512,7 +510,7 @@ static MUST_CHECK int __split_vma(struct vma_iterator *vmi,
 
 	/* Point of no return */
 	__split_commit(mm, vma, new, addr, where);
-	mt_release(&mm->mm_mt);
+	mt_settle(&mm->mm_mt);
 	vma_iter_on(vmi, vma);
 	VMA_CHECK_MM(mm);
 	return 0;
@@ -678,7 +676,7 @@ static MUST_CHECK int commit_merge(struct vma_merge_struct *vmg,
 	if (vmg->__remove_next)
 		__vma_merge_remove(mm, next);
 
-	mt_release(&mm->mm_mt);
+	mt_settle(&mm->mm_mt);
 	VMA_CHECK_MM(mm);
 	return 0;
 }
@@ -921,7 +919,7 @@ int vma_shrink(struct vma_iterator *vmi, struct vm_area_struct *vma,
 	else if (end < vma->vm_end)
 		__vma_erase(mm, end, vma->vm_end);
 	__vma_set_range(vma, start, end, pgoff);
-	mt_release(&mm->mm_mt);
+	mt_settle(&mm->mm_mt);
 	vma_iter_on(vmi, vma);
 	VMA_CHECK_MM(mm);
 	return 0;
@@ -975,7 +973,7 @@ static int __vma_modify_split(struct vma_iterator *vmi,
 			if (err) {
 				/* Linux keeps the first split: so do we. */
 				vm_area_free(above);
-				mt_release(&mm->mm_mt);
+				mt_settle(&mm->mm_mt);
 				vma_iter_on(vmi, vma);
 				VMA_CHECK_MM(mm);
 				return err;
@@ -983,7 +981,7 @@ static int __vma_modify_split(struct vma_iterator *vmi,
 		}
 		__split_commit(mm, vma, above, end, SPLIT_NEW_ABOVE);
 	}
-	mt_release(&mm->mm_mt);
+	mt_settle(&mm->mm_mt);
 	VMA_CHECK_MM(mm);
 done:
 	vma_iter_on(vmi, vma);
@@ -1108,7 +1106,7 @@ int relocate_vma_down(struct vma_mm *mm, struct vm_area_struct *vma,
 	__vma_store(mm, vma);
 	__vma_erase(mm, new_end, old_end);
 	vma->vm_end = new_end;
-	mt_release(&mm->mm_mt);
+	mt_settle(&mm->mm_mt);
 	VMA_CHECK_MM(mm);
 	return 0;
 }
@@ -1164,7 +1162,7 @@ int copy_vma(struct vma_mm *mm, struct vm_area_struct **vmap, uint64_t addr,
 		new_vma->vm_ops->open(new_vma);
 	__vma_store(mm, new_vma);
 	mm->map_count++;
-	mt_release(&mm->mm_mt);
+	mt_settle(&mm->mm_mt);
 	VMA_CHECK_MM(mm);
 	*res = new_vma;
 	return 0;
@@ -1306,7 +1304,7 @@ void vms_complete_munmap_vmas(struct vma_munmap_struct *vms)
 		__vma_erase(mm, vms->start, vms->end);
 		vms->cleared = true;
 	}
-	mt_release(&mm->mm_mt);
+	mt_settle(&mm->mm_mt);
 	mm->map_count -= (int)vms->vma_count;
 	for (uint32_t i = 0; i < vms->vma_count; i++)
 		remove_vma(vms->detached[i]);
@@ -1320,7 +1318,7 @@ void vms_complete_munmap_vmas(struct vma_munmap_struct *vms)
 
 void vms_abort_munmap_vmas(struct vma_munmap_struct *vms)
 {
-	mt_release(&vms->vmi->mm->mm_mt);
+	mt_settle(&vms->vmi->mm->mm_mt);
 	vma__free(vms->detached, vms->detached_cap * sizeof(*vms->detached));
 	vms->detached = NULL;
 	vms->detached_cap = 0;

@@ -341,6 +341,11 @@ static int sweep(const struct scenario *sc, int persistent)
 
 		vt_init(&t);
 		sc->setup(&t);
+		/*
+		 * Drop the tree's cache of free nodes, so that the operation's
+		 * preallocation must allocate (and can be made to fail).
+		 */
+		mt_release(&t.mm.mm_mt);
 		vt_snap(&t, &snap);
 		before = uvma_alloc_failures();
 		uvma_alloc_fail_at(k, persistent);

@@ -198,6 +198,13 @@ struct uvma_uffd;	/* a userfaultfd context */
 #define UVMA_VM_ACCOUNT		0x00100000ull
 #define UVMA_VM_SOFTDIRTY	0x08000000ull
 #define UVMA_VM_SEALED		(1ull << 42)
+#define UVMA_VM_PFNMAP		0x00000400ull
+#define UVMA_VM_IO		0x00004000ull
+#define UVMA_VM_DONTEXPAND	0x00040000ull
+#define UVMA_VM_MIXEDMAP	0x10000000ull
+/* VMAs with any of these never merge (Linux VM_SPECIAL). */
+#define UVMA_VM_SPECIAL		(UVMA_VM_IO | UVMA_VM_DONTEXPAND | \
+				 UVMA_VM_PFNMAP | UVMA_VM_MIXEDMAP)
 
 /* ---- configuration ---- */
 
@@ -357,6 +364,97 @@ int uvma_vma_find(struct uvma_mm *mm, uint64_t addr,
  * suffices).  Returns the length the full text needs.
  */
 size_t uvma_vmflags_str(uint64_t flags, char *buf, size_t size);
+
+/*
+ * uvma_vma_name() - the name column /proc/PID/maps prints for the VMA
+ * containing @addr ("/usr/lib/libc.so.6", "[heap]", "[stack]", "[vdso]",
+ * "[anon:NAME]", ...; "" for a plain anonymous VMA), into @buf of @size
+ * bytes (NUL-terminated, truncated if short).
+ * Returns the length the full name needs; -ENOENT (no VMA contains
+ * @addr); -ENOMEM.
+ */
+int64_t uvma_vma_name(struct uvma_mm *mm, uint64_t addr, char *buf,
+		      size_t size);
+
+/* ---- why two VMAs are separate ---- */
+
+/*
+ * The checks that keep two neighbouring VMAs apart, in the order Linux
+ * 6.18 makes them when it tries a merge (mm/vma.c): VM_SPECIAL and
+ * adjacency at the merge entry points, then is_mergeable_vma() (policy,
+ * flags, file, uffd context, anon name), then the anon_vma rules, then
+ * pgoff contiguity.
+ */
+enum uvma_why {
+	UVMA_WHY_SPECIAL = 0,	/* io / pf / de / mm (VM_SPECIAL) on either */
+	UVMA_WHY_GAP,		/* they do not touch */
+	UVMA_WHY_POLICY,	/* NUMA memory policies differ */
+	UVMA_WHY_FLAGS,		/* VM_* flags differ (sd and gu do not count) */
+	UVMA_WHY_FILE,		/* not the same open file (or file vs anon) */
+	UVMA_WHY_UFFD,		/* different userfaultfd contexts */
+	UVMA_WHY_ANON_NAME,	/* different anonymous VMA names */
+	UVMA_WHY_ANON_VMA,	/* their anon_vmas cannot be one */
+	UVMA_WHY_PGOFF,		/* page offsets not contiguous */
+	UVMA_WHY_COUNT
+};
+
+/* How two files differ (struct uvma_merge_why.file). */
+enum uvma_why_file {
+	UVMA_WHY_FILE_SAME = 0,		/* the same open file, or both anonymous */
+	UVMA_WHY_FILE_ANON,		/* one is anonymous, the other a file */
+	UVMA_WHY_FILE_OTHER_OPEN,	/* same device and inode, two open file
+					 * descriptions (two open() calls) */
+	UVMA_WHY_FILE_OTHER_INODE,	/* different inodes */
+};
+
+/* uvma_explain_pair() flags. */
+#define UVMA_EXPLAIN_SNAPSHOT	0x1	/* @mm came from an smaps snapshot
+					 * (uvma_import): checks the text cannot
+					 * decide go to .unknown, not .reason */
+
+/*
+ * struct uvma_merge_why - why two neighbouring VMAs are separate.
+ * reason[0..n) lists the failing checks in the kernel's order; n == 0 and
+ * unknown == 0 means nothing keeps them apart: the kernel would join them
+ * the next time a call tries a merge at their boundary.
+ */
+struct uvma_merge_why {
+	struct uvma_vma_info left, right;	/* left below right */
+	unsigned int n;
+	enum uvma_why reason[UVMA_WHY_COUNT];
+	unsigned int unknown;		/* 1u << UVMA_WHY_* the snapshot cannot
+					 * decide (UVMA_EXPLAIN_SNAPSHOT):
+					 * anon_vma always; file for the same
+					 * inode; uffd when both registered;
+					 * policy; pgoff of anonymous VMAs */
+	uint64_t flags_left_only;	/* VM_* bits only on the left ... */
+	uint64_t flags_right_only;	/* ... only on the right (sd, gu aside) */
+	enum uvma_why_file file;
+	uint64_t pgoff_expected;	/* the right's pgoff that would be
+					 * contiguous: left.pgoff + pages from
+					 * left.start to right.start */
+};
+
+/*
+ * uvma_explain_pair() - why the two VMAs meeting at @addr are separate:
+ * @addr is the start of the right VMA (the left is the one below it), or
+ * lies in the gap between two VMAs.
+ * Returns: 0 and *@out; -ENOENT (@addr is inside a VMA, or there is no VMA
+ * on one side); -EINVAL (unknown @flags).  Reads only.
+ */
+int uvma_explain_pair(struct uvma_mm *mm, uint64_t addr, unsigned int flags,
+		      struct uvma_merge_why *out);
+
+/* uvma_why_name() - a short name of @why ("flags", "anon_vma", ...). */
+const char *uvma_why_name(enum uvma_why why);
+
+/*
+ * uvma_file_id() - the device and inode @file was created with (any
+ * pointer may be NULL).  Files are the same open file only if the
+ * pointers are equal; equal ids with different pointers are two opens.
+ */
+void uvma_file_id(const struct uvma_file *file, uint32_t *dev_major,
+		  uint32_t *dev_minor, uint64_t *ino);
 
 /* ---- files ---- */
 

@@ -220,18 +220,14 @@ static void pad_name(struct pbuf *b, size_t line_start)
 	pb_putc(b, ' ');
 }
 
-static void show_map_vma(struct pbuf *b, const struct uvma_mm *mm,
-			 const struct vm_area_struct *vma)
+/* pb_vma_name() - the name column of @vma, or nothing for a plain anon VMA. */
+static void pb_vma_name(struct pbuf *b, const struct uvma_mm *mm,
+			const struct vm_area_struct *vma)
 {
-	size_t line_start = b->len;
 	const struct uvma_file *f = vma->vm_file;
 	const char *name = NULL;
 
-	show_header(b, vma->vm_start, vma->vm_end, vma->vm_flags,
-		    f ? vma->vm_pgoff << PAGE_SHIFT : 0, f ? f->dev_major : 0,
-		    f ? f->dev_minor : 0, f ? f->ino : 0);
 	if (f) {
-		pad_name(b, line_start);
 		if (vma->anon_name) {
 			pb_puts(b, "[anon_shmem:");
 			pb_puts(b, vma->anon_name->name);
@@ -241,22 +237,41 @@ static void show_map_vma(struct pbuf *b, const struct uvma_mm *mm,
 			if (f->flags & UVMA_FILE_DELETED)
 				pb_puts(b, " (deleted)");
 		}
-	} else {
-		if (vma->vm_ops && vma->vm_ops->name)
-			name = vma->vm_ops->name((struct vm_area_struct *)vma);
-		if (!name && vma_is_initial_heap(mm, vma))
-			name = "[heap]";
-		if (!name && vma_is_initial_stack(mm, vma))
-			name = "[stack]";
-		if (name) {
-			pad_name(b, line_start);
-			pb_puts(b, name);
-		} else if (vma->anon_name) {
-			pad_name(b, line_start);
-			pb_puts(b, "[anon:");
-			pb_puts(b, vma->anon_name->name);
-			pb_putc(b, ']');
-		}
+		return;
+	}
+	if (vma->vm_ops && vma->vm_ops->name)
+		name = vma->vm_ops->name((struct vm_area_struct *)vma);
+	if (!name && vma_is_initial_heap(mm, vma))
+		name = "[heap]";
+	if (!name && vma_is_initial_stack(mm, vma))
+		name = "[stack]";
+	if (name) {
+		pb_puts(b, name);
+	} else if (vma->anon_name) {
+		pb_puts(b, "[anon:");
+		pb_puts(b, vma->anon_name->name);
+		pb_putc(b, ']');
+	}
+}
+
+static void show_map_vma(struct pbuf *b, const struct uvma_mm *mm,
+			 const struct vm_area_struct *vma)
+{
+	size_t line_start = b->len, unpadded;
+	const struct uvma_file *f = vma->vm_file;
+
+	show_header(b, vma->vm_start, vma->vm_end, vma->vm_flags,
+		    f ? vma->vm_pgoff << PAGE_SHIFT : 0, f ? f->dev_major : 0,
+		    f ? f->dev_minor : 0, f ? f->ino : 0);
+	/* Padding only when a name follows: pad, then take it back if none. */
+	unpadded = b->len;
+	pad_name(b, line_start);
+	{
+		size_t padded = b->len;
+
+		pb_vma_name(b, mm, vma);
+		if (!b->nomem && b->len == padded)
+			b->len = unpadded;
 	}
 	pb_putc(b, '\n');
 }
@@ -340,4 +355,30 @@ void uvma_text_free(char *text)
 {
 	if (text)
 		uvma__free(text, strlen(text) + 1);
+}
+
+int64_t uvma_vma_name(struct uvma_mm *mm, uint64_t addr, char *buf,
+		      size_t size)
+{
+	struct vm_area_struct *vma = find_vma(&mm->vmm, addr);
+	struct pbuf b = { 0 };
+	int64_t need;
+
+	if (!vma || vma->vm_start > addr)
+		return -ENOENT;
+	pb_vma_name(&b, mm, vma);
+	if (b.nomem) {
+		uvma__free(b.p, b.cap);
+		return -ENOMEM;
+	}
+	need = (int64_t)b.len;
+	if (size) {
+		size_t n = b.len < size - 1 ? b.len : size - 1;
+
+		if (n)
+			memcpy(buf, b.p, n);
+		buf[n] = 0;
+	}
+	uvma__free(b.p, b.cap);
+	return need;
 }

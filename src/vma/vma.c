@@ -538,20 +538,41 @@ static bool vma_is_fork_child(const struct vm_area_struct *vma)
 	return vma && vma->anon_vma && vma->anon_vma->fork_child;
 }
 
+/*
+ * __vma_attrs_vetoes() - the attribute checks of is_mergeable_vma(), in the
+ * kernel's order, between the range vmg describes and its neighbour @vma:
+ * the VMA_VETO_* bits of those that fail.  With @all false it stops at the
+ * first failure (the merge path); vma_merge_vetoes() asks for every one.
+ */
+static inline unsigned int __vma_attrs_vetoes(const struct vma_merge_struct *vmg,
+					      const struct vm_area_struct *vma,
+					      bool all)
+{
+	unsigned int veto = 0;
+
+#define VETO_IF(cond, bit)                                                  \
+	do {                                                                \
+		if (cond) {                                                 \
+			veto |= (bit);                                      \
+			if (!all)                                           \
+				return veto;                                \
+		}                                                           \
+	} while (0)
+	VETO_IF(!mpol_equal(vmg->policy, vma->vm_policy), VMA_VETO_POLICY);
+	VETO_IF((vma->vm_flags ^ vmg->vm_flags) & ~VM_IGNORE_MERGE, VMA_VETO_FLAGS);
+	VETO_IF(vma->vm_file != vmg->file, VMA_VETO_FILE);
+	VETO_IF(vma->vm_uffd_ctx != vmg->uffd_ctx, VMA_VETO_UFFD);
+	VETO_IF(!anon_vma_name_eq(vma->anon_name, vmg->anon_name),
+		VMA_VETO_ANON_NAME);
+#undef VETO_IF
+	return veto;
+}
+
 /* is_mergeable_vma() - everything but anon_vma and pgoff matches @merge_next's VMA. */
 static bool is_mergeable_vma(const struct vma_merge_struct *vmg, bool merge_next)
 {
-	const struct vm_area_struct *vma = merge_next ? vmg->next : vmg->prev;
-
-	if (!mpol_equal(vmg->policy, vma->vm_policy))
-		return false;
-	if ((vma->vm_flags ^ vmg->vm_flags) & ~VM_IGNORE_MERGE)
-		return false;
-	if (vma->vm_file != vmg->file)
-		return false;
-	if (vma->vm_uffd_ctx != vmg->uffd_ctx)
-		return false;
-	return anon_vma_name_eq(vma->anon_name, vmg->anon_name);
+	return __vma_attrs_vetoes(vmg, merge_next ? vmg->next : vmg->prev,
+				  false) == 0;
 }
 
 /*
@@ -618,6 +639,39 @@ static bool can_vma_merge_right(const struct vma_merge_struct *vmg,
 	if (!can_merge_left)
 		return true;
 	return !prev->anon_vma || !next->anon_vma || prev->anon_vma == next->anon_vma;
+}
+
+/*
+ * vma_merge_vetoes() - why @prev and @next are not one VMA, asked the way
+ * the merge code asks it: next's whole range as middle (VMG_VMA_STATE)
+ * against prev as the left neighbour, so every predicate above is the one
+ * the merges use.  The answer is symmetric: taking prev as middle against
+ * next gives the same bits.
+ *
+ *   prev                 next
+ *   |--------|  (gap?)  |********|
+ *    target               middle: does it fit after prev?
+ */
+unsigned int vma_merge_vetoes(const struct vm_area_struct *prev,
+			      const struct vm_area_struct *next)
+{
+	struct vm_area_struct *p = (struct vm_area_struct *)prev;
+	struct vm_area_struct *n = (struct vm_area_struct *)next;
+	VMG_VMA_STATE(vmg, NULL, NULL, p, n, n->vm_start, n->vm_end);
+	unsigned int veto = 0;
+
+	if ((prev->vm_flags | next->vm_flags) & VM_SPECIAL)
+		veto |= VMA_VETO_SPECIAL;
+	if (prev->vm_end != next->vm_start)
+		veto |= VMA_VETO_GAP;
+	veto |= __vma_attrs_vetoes(&vmg, prev, true);
+	if (!is_mergeable_anon_vma(&vmg, false))
+		veto |= VMA_VETO_ANON_VMA;
+	/* Contiguous as if prev reached next (the same test without a gap). */
+	if (prev->vm_pgoff + ((next->vm_start - prev->vm_start) >> PAGE_SHIFT) !=
+	    next->vm_pgoff)
+		veto |= VMA_VETO_PGOFF;
+	return veto;
 }
 
 /* ------------------------------------------------------------------ */

@@ -332,6 +332,31 @@ static inline bool vmg_nomem(const struct vma_merge_struct *vmg)
 		.state = VMA_MERGE_START,                                   \
 	}
 
+/*
+ * Why two VMAs cannot be one: the checks the merge code makes, as bits, in
+ * the order Linux makes them (VM_SPECIAL and adjacency at the merge entry
+ * points, then is_mergeable_vma()'s policy, flags, file, uffd context and
+ * anon name, then the anon_vma rules, then pgoff contiguity).
+ */
+#define VMA_VETO_SPECIAL	0x001u	/* a VM_SPECIAL flag on either */
+#define VMA_VETO_GAP		0x002u	/* they do not touch */
+#define VMA_VETO_POLICY		0x004u	/* mpol_equal() fails */
+#define VMA_VETO_FLAGS		0x008u	/* flags differ (VM_IGNORE_MERGE aside) */
+#define VMA_VETO_FILE		0x010u	/* different struct file */
+#define VMA_VETO_UFFD		0x020u	/* different userfaultfd context */
+#define VMA_VETO_ANON_NAME	0x040u	/* anon names differ */
+#define VMA_VETO_ANON_VMA	0x080u	/* anon_vmas cannot be one */
+#define VMA_VETO_PGOFF		0x100u	/* pgoff not contiguous */
+
+/*
+ * vma_merge_vetoes() - every check that keeps @prev and @next (prev below
+ * next, adjacent or not) apart, as VMA_VETO_* bits; 0 if a merge at their
+ * boundary would join them.  With a gap, pgoff is compared as if prev
+ * reached next.  Reads only.
+ */
+unsigned int vma_merge_vetoes(const struct vm_area_struct *prev,
+			      const struct vm_area_struct *next);
+
 /* ------------------------------------------------------------------ */
 /* Records and references                                              */
 

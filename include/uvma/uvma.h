@@ -358,6 +358,31 @@ int uvma_vma_find(struct uvma_mm *mm, uint64_t addr,
 		  struct uvma_vma_info *info);
 
 /*
+ * uvma_vma_at() - the VMA containing @addr (vm_start <= @addr < vm_end),
+ * unlike uvma_vma_find(), which also returns a VMA above a hole.
+ * Returns: 1 and *@info; 0 if @addr is not mapped.
+ */
+int uvma_vma_at(struct uvma_mm *mm, uint64_t addr, struct uvma_vma_info *info);
+
+/*
+ * uvma_vma_fn - called by uvma_vma_foreach() for each VMA; @info is valid
+ * during the call only.  Return 0 to go on, anything else to stop.
+ */
+typedef int (*uvma_vma_fn)(const struct uvma_vma_info *info, void *ctx);
+
+/*
+ * uvma_vma_foreach() - call @fn for every VMA that intersects [@start,
+ * @end), in address order (VMAs are reported whole, not clipped).
+ * @fn may call the read-only queries on @mm (uvma_vma_*, uvma_maps_text,
+ * uvma_fault_check, ...); a call that would change @mm fails with -EBUSY
+ * (uvma_brk() returns the current break) while @fn runs.
+ * Returns: 0 after the last VMA; the first non-zero value @fn returned;
+ * -EINVAL (@fn NULL or @start > @end).
+ */
+int uvma_vma_foreach(struct uvma_mm *mm, uint64_t start, uint64_t end,
+		     uvma_vma_fn fn, void *ctx);
+
+/*
  * uvma_vmflags_str() - the smaps mnemonics of @flags, "rd wr mr mw me ac "
  * (each followed by a space, as smaps prints them after "VmFlags: "), into
  * @buf of @size bytes (NUL-terminated, truncated if short; 160 always
@@ -773,6 +798,8 @@ int uvma_map_special(struct uvma_mm *mm, enum uvma_special kind, uint64_t addr,
 #define UVMA_FAULT_SEGV_MAPERR	1	/* SIGSEGV, SEGV_MAPERR */
 #define UVMA_FAULT_SEGV_ACCERR	2	/* SIGSEGV, SEGV_ACCERR */
 #define UVMA_FAULT_SIGBUS	3	/* SIGBUS (past EOF, guard region...) */
+#define UVMA_FAULT_GROWS_STACK	4	/* uvma_fault_check() only: handled,
+					 * after growing the stack down */
 
 /*
  * uvma_fault() - a user page fault at @addr with @access: expands a stack
@@ -782,6 +809,22 @@ int uvma_map_special(struct uvma_mm *mm, enum uvma_special kind, uint64_t addr,
  * Returns: UVMA_FAULT_*; -ENOMEM (no memory for the model: nothing changed).
  */
 int uvma_fault(struct uvma_mm *mm, uint64_t addr, unsigned int access);
+
+/*
+ * uvma_fault_check() - what uvma_fault(@mm, @addr, @access) would do,
+ * without doing it: @mm is left exactly as it was (no stack growth, no
+ * anon_vma), so an emulator can classify a host fault first.
+ * Returns: UVMA_FAULT_OK (mapped and allowed); UVMA_FAULT_GROWS_STACK
+ * (allowed once the stack VMA above grows down to @addr's page);
+ * UVMA_FAULT_SEGV_MAPERR (no VMA, or a stack growth the guard gap or a
+ * limit refuses); UVMA_FAULT_SEGV_ACCERR; UVMA_FAULT_SIGBUS (a file page at
+ * or past the file's end).  Never fails.
+ * Note: where uvma_fault() would grow the stack and then find an access
+ * error, this returns UVMA_FAULT_SEGV_ACCERR; the real fault still grows
+ * the stack (as Linux does).  uvma_fault() can still return -ENOMEM when
+ * the model itself runs out of memory.
+ */
+int uvma_fault_check(struct uvma_mm *mm, uint64_t addr, unsigned int access);
 
 /* ---- /proc/PID/maps and smaps ---- */
 

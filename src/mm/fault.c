@@ -50,15 +50,20 @@ static bool past_eof(const struct vm_area_struct *vma, uint64_t addr)
 	return index >= (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 }
 
+/* vma_own_fault_handler() - driver and special mappings fault their own way. */
+static bool vma_own_fault_handler(const struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & (VM_PFNMAP | VM_IO | VM_MIXEDMAP)) ||
+	       mm_vma_is_special(vma);
+}
+
 int mm_fault_vma(struct uvma_mm *mm, struct vm_area_struct *vma,
 		 uint64_t addr, unsigned int access)
 {
 	bool write = access & UVMA_FAULT_WRITE;
 	bool prepare;
 
-	/* Driver and special mappings fault through their own handlers. */
-	if (vma->vm_flags & (VM_PFNMAP | VM_IO | VM_MIXEDMAP) ||
-	    mm_vma_is_special(vma))
+	if (vma_own_fault_handler(vma))
 		return UVMA_FAULT_OK;
 	if (vma_is_anonymous(vma))
 		prepare = write || mm_thp_read_prepares(mm, vma, addr);
@@ -72,9 +77,13 @@ int mm_fault_vma(struct uvma_mm *mm, struct vm_area_struct *vma,
 	return UVMA_FAULT_OK;
 }
 
-/* acct_stack_growth() - the limits a stack growth of @grow pages meets. */
+/*
+ * acct_stack_growth() - the limits a stack growth of @grow pages meets.
+ * @charge: take the overcommit charge (false: only ask, for
+ * uvma_fault_check(), which must leave @mm as it was).
+ */
 static int acct_stack_growth(struct uvma_mm *mm, struct vm_area_struct *vma,
-			     uint64_t size, uint64_t grow)
+			     uint64_t size, uint64_t grow, bool charge)
 {
 	if (!may_expand_vm(mm, vma->vm_flags, grow))
 		return -ENOMEM;
@@ -83,30 +92,60 @@ static int acct_stack_growth(struct uvma_mm *mm, struct vm_area_struct *vma,
 	if (!mlock_future_ok(mm, vma->vm_flags, grow << PAGE_SHIFT))
 		return -ENOMEM;
 	/* Overcommit last: it charges. */
-	return security_vm_enough_memory(mm, grow) ? -ENOMEM : 0;
+	if (security_vm_enough_memory(mm, grow))
+		return -ENOMEM;
+	if (!charge)
+		vm_unacct_memory(mm, grow);
+	return 0;
 }
 
-int mm_expand_downwards(struct uvma_mm *mm, struct vm_area_struct *vma,
-			uint64_t address, bool *oom)
+/*
+ * stack_guard_check() - the checks expand_downwards() makes before it
+ * prepares the anon_vma: a stack, not below mmap_min_addr, the guard gap
+ * to the VMA below (unless that is a stack or inaccessible).
+ */
+static int stack_guard_check(struct uvma_mm *mm, struct vm_area_struct *vma,
+			     uint64_t address)
 {
 	struct vm_area_struct *prev;
-	uint64_t size, grow;
-	bool had_anon = vma->anon_vma != NULL;
-	int err;
 	VMA_ITERATOR(vmi, mm_core(mm), vma->vm_start);
 
-	*oom = false;
 	if (!(vma->vm_flags & VM_GROWSDOWN))
 		return -EFAULT;
-	address &= PAGE_MASK;
 	if (address < mmap_min_addr(mm))
 		return -EPERM;
-	/* The stack guard gap below, unless prev is a stack or inaccessible. */
 	prev = vma_prev(&vmi);
 	if (prev && !(prev->vm_flags & VM_GROWSDOWN) &&
 	    (prev->vm_flags & VM_ACCESS_FLAGS) &&
 	    address - prev->vm_end < mm->cfg.stack_guard_gap)
 		return -ENOMEM;
+	return 0;
+}
+
+/* stack_limit_check() - the checks after it: pgoff, rlimits, overcommit. */
+static int stack_limit_check(struct uvma_mm *mm, struct vm_area_struct *vma,
+			     uint64_t address, bool charge)
+{
+	uint64_t grow = (vma->vm_start - address) >> PAGE_SHIFT;
+
+	if (grow > vma->vm_pgoff)
+		return -ENOMEM;
+	return acct_stack_growth(mm, vma, vma->vm_end - address, grow, charge);
+}
+
+int mm_expand_downwards(struct uvma_mm *mm, struct vm_area_struct *vma,
+			uint64_t address, bool *oom)
+{
+	uint64_t grow;
+	bool had_anon = vma->anon_vma != NULL;
+	int err;
+	VMA_ITERATOR(vmi, mm_core(mm), vma->vm_start);
+
+	*oom = false;
+	address &= PAGE_MASK;
+	err = stack_guard_check(mm, vma, address);
+	if (err)
+		return err;
 	/* The anon_vma comes before the limits: a refusal keeps it. */
 	if (anon_vma_prepare(mm_core(mm), vma)) {
 		*oom = true;
@@ -114,13 +153,10 @@ int mm_expand_downwards(struct uvma_mm *mm, struct vm_area_struct *vma,
 	}
 	if (address >= vma->vm_start)
 		return 0;
-	size = vma->vm_end - address;
-	grow = (vma->vm_start - address) >> PAGE_SHIFT;
-	if (grow > vma->vm_pgoff)
-		return -ENOMEM;
-	err = acct_stack_growth(mm, vma, size, grow);
+	err = stack_limit_check(mm, vma, address, true);
 	if (err)
 		return err;
+	grow = (vma->vm_start - address) >> PAGE_SHIFT;
 	{
 		VMG_STATE(vmg, mm_core(mm), &vmi, address, vma->vm_end,
 			  vma->vm_flags, vma->vm_pgoff - grow);
@@ -140,6 +176,42 @@ int mm_expand_downwards(struct uvma_mm *mm, struct vm_area_struct *vma,
 	return 0;
 }
 
+/* access_error() - x86's access_error(): may @access touch @vma at all? */
+static bool access_error(const struct vm_area_struct *vma, unsigned int access)
+{
+	if (access & UVMA_FAULT_WRITE)
+		return !(vma->vm_flags & VM_WRITE);
+	return !(vma->vm_flags & VM_ACCESS_FLAGS);
+}
+
+int uvma_fault_check(struct uvma_mm *mm, uint64_t addr, unsigned int access)
+{
+	struct vm_area_struct *vma;
+	bool grows = false;
+
+	if (addr >= mm->cfg.task_size)
+		return UVMA_FAULT_SEGV_MAPERR;
+	vma = find_vma(mm_core(mm), addr);
+	if (!vma)
+		return UVMA_FAULT_SEGV_MAPERR;
+	if (vma->vm_start > addr) {
+		uint64_t page = addr & PAGE_MASK;
+
+		if (stack_guard_check(mm, vma, page) ||
+		    stack_limit_check(mm, vma, page, false))
+			return UVMA_FAULT_SEGV_MAPERR;
+		grows = true;
+	}
+	if (access_error(vma, access))
+		return UVMA_FAULT_SEGV_ACCERR;
+	if (!vma_own_fault_handler(vma) && !vma_is_anonymous(vma) &&
+	    past_eof(vma, addr))
+		return UVMA_FAULT_SIGBUS;
+	if ((access & UVMA_FAULT_EXEC) && !(vma->vm_flags & VM_EXEC))
+		return UVMA_FAULT_SEGV_ACCERR;
+	return grows ? UVMA_FAULT_GROWS_STACK : UVMA_FAULT_OK;
+}
+
 int uvma_fault(struct uvma_mm *mm, uint64_t addr, unsigned int access)
 {
 	struct vm_area_struct *vma;
@@ -157,13 +229,8 @@ int uvma_fault(struct uvma_mm *mm, uint64_t addr, unsigned int access)
 		if (mm_expand_downwards(mm, vma, addr, &oom))
 			return oom ? -ENOMEM : UVMA_FAULT_SEGV_MAPERR;
 	}
-	/* access_error() */
-	if (access & UVMA_FAULT_WRITE) {
-		if (!(vma->vm_flags & VM_WRITE))
-			return UVMA_FAULT_SEGV_ACCERR;
-	} else if (!(vma->vm_flags & VM_ACCESS_FLAGS)) {
+	if (access_error(vma, access))
 		return UVMA_FAULT_SEGV_ACCERR;
-	}
 	r = mm_fault_vma(mm, vma, addr, access & UVMA_FAULT_WRITE);
 	if (r != UVMA_FAULT_OK)
 		return r;

@@ -166,12 +166,10 @@ int uvma_mm_validate(struct uvma_mm *mm)
 /* ------------------------------------------------------------------ */
 /* Introspection                                                       */
 
-int uvma_vma_find(struct uvma_mm *mm, uint64_t addr, struct uvma_vma_info *info)
+/* vma_info_fill() - the public view of @vma. */
+static void vma_info_fill(const struct vm_area_struct *vma,
+			  struct uvma_vma_info *info)
 {
-	struct vm_area_struct *vma = find_vma(&mm->vmm, addr);
-
-	if (!vma)
-		return 0;
 	memset(info, 0, sizeof(*info));
 	info->start = vma->vm_start;
 	info->end = vma->vm_end;
@@ -184,7 +182,49 @@ int uvma_vma_find(struct uvma_mm *mm, uint64_t addr, struct uvma_vma_info *info)
 	info->fork_child = vma->anon_vma && vma->anon_vma->fork_child;
 	info->uffd = vma->vm_uffd_ctx != NULL;
 	info->policy = vma->vm_policy != NULL;
+}
+
+int uvma_vma_find(struct uvma_mm *mm, uint64_t addr, struct uvma_vma_info *info)
+{
+	struct vm_area_struct *vma = find_vma(&mm->vmm, addr);
+
+	if (!vma)
+		return 0;
+	vma_info_fill(vma, info);
 	return 1;
+}
+
+int uvma_vma_at(struct uvma_mm *mm, uint64_t addr, struct uvma_vma_info *info)
+{
+	struct vm_area_struct *vma = find_vma(&mm->vmm, addr);
+
+	if (!vma || vma->vm_start > addr)
+		return 0;
+	vma_info_fill(vma, info);
+	return 1;
+}
+
+int uvma_vma_foreach(struct uvma_mm *mm, uint64_t start, uint64_t end,
+		     uvma_vma_fn fn, void *ctx)
+{
+	struct vm_area_struct *vma;
+	struct uvma_vma_info info;
+	int ret = 0;
+
+	if (!fn || start > end)
+		return -EINVAL;
+	if (start == end)
+		return 0;
+	VMA_ITERATOR(vmi, &mm->vmm, start);
+	mm_notify_hold(mm);
+	for_each_vma_range(vmi, vma, end) {
+		vma_info_fill(vma, &info);
+		ret = fn(&info, ctx);
+		if (ret)
+			break;
+	}
+	mm_notify_release(mm);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */

@@ -78,7 +78,25 @@ struct uvma_mm {
 	bool memory_merge;		/* PR_SET_MEMORY_MERGE */
 	struct uvma_uffd *uffds;	/* contexts created on this mm */
 	uint64_t shmem_ino;		/* next inode for shared anon files */
+	unsigned int busy;		/* the embedder's code runs inside a
+					 * query or notification: calls that
+					 * change @mm return -EBUSY (notify.c) */
 };
+
+/*
+ * mm_notify_hold() / mm_notify_release() - bracket a stretch in which the
+ * embedder's callbacks run and @mm must not change (uvma_vma_foreach(),
+ * notification delivery).
+ */
+static inline void mm_notify_hold(struct uvma_mm *mm)
+{
+	mm->busy++;
+}
+
+static inline void mm_notify_release(struct uvma_mm *mm)
+{
+	mm->busy--;
+}
 
 /* mmap_min_addr() - the kernel's mmap_min_addr: max(dac, LSM). */
 static inline uint64_t mmap_min_addr(const struct uvma_mm *mm)

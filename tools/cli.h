@@ -9,7 +9,9 @@
  *   1  the run found a problem (a --strict mismatch, a failed @expect,
  *      a kdiff disagreement);
  *   2  bad input or usage: a "FILE:LINE[:COLUMN]: message" on stderr and
- *      nothing on stdout.
+ *      nothing on stdout;
+ *   3  the system cannot do what was asked (kdiff: no /proc/self/smaps,
+ *      fork fails), said on stdout.
  */
 #ifndef UVMA_TOOLS_CLI_H
 #define UVMA_TOOLS_CLI_H
@@ -17,6 +19,7 @@
 #define UVMA_EXIT_OK		0
 #define UVMA_EXIT_FAIL		1
 #define UVMA_EXIT_BADINPUT	2
+#define UVMA_EXIT_UNAVAILABLE	3
 
 int cmd_tree(int argc, char **argv);
 int cmd_replay(int argc, char **argv);

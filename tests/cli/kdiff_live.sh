@@ -63,7 +63,18 @@ for mode in window alloc; do
 	awk -v pids=" $pids" -v first="$first" '
 		BEGIN { split(pids, p, " "); for (i in p) want[p[i]] = 1 }
 		$1 == first && / memfd_create\(/ { on = 1 }
-		on && ($1 in want) { print }' "$tmp/strace.$mode" |
+		!on || !($1 in want) { next }
+		# join "call( <unfinished ...>" with "<... call resumed>rest"
+		# in the place of the first part
+		/ <unfinished \.\.\.>$/ {
+			sub(/ <unfinished \.\.\.>$/, ""); out[++n] = $0; held[$1] = n; next
+		}
+		/^[0-9]+ +<\.\.\. [a-z_0-9]+ resumed>/ {
+			rest = $0; sub(/^[0-9]+ +<\.\.\. [a-z_0-9]+ resumed>/, "", rest)
+			out[held[$1]] = out[held[$1]] rest; next
+		}
+		{ out[++n] = $0 }
+		END { for (i = 1; i <= n; i++) print out[i] }' "$tmp/strace.$mode" |
 		grep -E "^[0-9]+ +($calls)\(" | grep -v '/proc/self/smaps' |
 		sed 's/  */ /g' >"$tmp/b.$mode.all"
 	if [ "$mode" = window ]; then

@@ -45,6 +45,7 @@ struct budget {
 	size_t npids, cap_pids;
 	struct budget_call *calls;
 	size_t ncalls, cap_calls;
+	struct budget_call directives;	/* @ lines, left out of the table */
 	struct budget_line top[BUDGET_TOP];	/* largest deltas, descending */
 	size_t ntop;
 	int64_t peak, first_count;
@@ -127,6 +128,15 @@ static struct budget_call *call_slot(struct budget *b, const char *name)
 	return &b->calls[b->ncalls++];
 }
 
+/* pid_str() - " (pid N)" when the trace names processes, else "". */
+static const char *pid_str(long pid, char *buf, size_t n)
+{
+	if (!pid)
+		return "";
+	snprintf(buf, n, " (pid %ld)", pid);
+	return buf;
+}
+
 static void set_line(struct budget_line *l, const struct replay_event *ev,
 		     int64_t delta, int64_t after)
 {
@@ -193,7 +203,9 @@ void budget_on_event(void *ctx, const struct replay_event *ev)
 		return;
 	count = uvma_mm_map_count(ev->mm);
 	p = pid_slot(b, ev->pid);
-	c = call_slot(b, ev->call ? ev->call : "?");
+	/* Directives (@maps, @fault...) count, but are not calls. */
+	c = ev->call && ev->call[0] == '@' ? &b->directives :
+					      call_slot(b, ev->call ? ev->call : "?");
 	if (!p || !c) {
 		b->nomem = true;
 		return;
@@ -278,6 +290,7 @@ int budget_report(struct budget *b, FILE *out, const struct uvma_config *cfg,
 {
 	const char *f = b->file[0] ? b->file : trace_name;
 	int64_t max = cfg->max_map_count;
+	char pb[32];
 
 	if (b->nomem)
 		return -ENOMEM;
@@ -288,12 +301,17 @@ int budget_report(struct budget *b, FILE *out, const struct uvma_config *cfg,
 		return 0;
 	}
 	fprintf(out, "  VMAs: %" PRId64 " after the first line", b->first_count);
-	for (size_t i = 0; i < b->npids; i++)
-		fprintf(out, "%s pid %ld ends with %" PRId64, i ? "," : ";",
-			b->pids[i].pid, b->pids[i].count);
-	fprintf(out, "\n  peak: %" PRId64 " VMAs (%.2f%% of %" PRId64 ") at %s:%u %s (pid %ld)\n",
+	for (size_t i = 0; i < b->npids; i++) {
+		if (b->pids[i].pid)
+			fprintf(out, "%s pid %ld ends with %" PRId64, i ? "," : ";",
+				b->pids[i].pid, b->pids[i].count);
+		else
+			fprintf(out, "; %" PRId64 " at the end", b->pids[i].count);
+	}
+	fprintf(out, "\n  peak: %" PRId64 " VMAs (%.2f%% of %" PRId64 ") at %s:%u %s%s\n",
 		b->peak, max > 0 ? 100.0 * (double)b->peak / (double)max : 0.0,
-		max, f, b->peak_at.line, b->peak_at.call, b->peak_at.pid);
+		max, f, b->peak_at.line, b->peak_at.call,
+		pid_str(b->peak_at.pid, pb, sizeof(pb)));
 	qsort(b->calls, b->ncalls, sizeof(*b->calls), cmp_calls);
 	fprintf(out, "  calls by VMAs added (splits and new VMAs):\n");
 	for (size_t i = 0; i < b->ncalls; i++) {
@@ -306,16 +324,16 @@ int budget_report(struct budget *b, FILE *out, const struct uvma_config *cfg,
 	if (b->ntop) {
 		fprintf(out, "  lines that added the most VMAs:\n");
 		for (size_t i = 0; i < b->ntop; i++)
-			fprintf(out, "    %s:%u  %-12s +%" PRId64 " -> %" PRId64 " (pid %ld)\n",
+			fprintf(out, "    %s:%u  %-12s +%" PRId64 " -> %" PRId64 "%s\n",
 				f, b->top[i].line, b->top[i].call, b->top[i].delta,
-				b->top[i].after, b->top[i].pid);
+				b->top[i].after, pid_str(b->top[i].pid, pb, sizeof(pb)));
 	}
 	if (limit <= 0)
 		return 0;
 	if (b->over_found)
-		fprintf(out, "  at max_map_count %" PRId64 ": the count first exceeds it at %s:%u %s (%" PRId64 " VMAs, pid %ld)\n",
+		fprintf(out, "  at max_map_count %" PRId64 ": the count first exceeds it at %s:%u %s (%" PRId64 " VMAs)%s\n",
 			limit, f, b->over_at.line, b->over_at.call,
-			b->over_at.after, b->over_at.pid);
+			b->over_at.after, pid_str(b->over_at.pid, pb, sizeof(pb)));
 	else
 		fprintf(out, "  at max_map_count %" PRId64 ": the count never exceeds it\n",
 			limit);
@@ -359,25 +377,35 @@ int budget_run(const struct replay_options *o, const char *trace_name,
 	struct budget_chain chain = { .next = o->on_event, .next_ctx = o->ctx };
 	struct space_args a = { .cmd = "replay", .trace = trace_name,
 				.initial = o->initial, .config = o->config,
-				.on_event = chain_event, .ctx = &chain,
-				.replay_out = o->out };
+				.on_event = chain_event, .ctx = &chain };
+	char *held = NULL;
+	size_t held_len = 0;
 	struct space sp;
-	int rc;
+	int rc = UVMA_EXIT_BADINPUT;
 
+	/* Output is held back: malformed input prints nothing on stdout. */
+	a.replay_out = open_memstream(&held, &held_len);
 	chain.b = budget_create();
-	if (!chain.b) {
+	if (!chain.b || !a.replay_out) {
 		fprintf(stderr, "uvma replay: out of memory\n");
-		return UVMA_EXIT_BADINPUT;
+		goto out;
 	}
 	budget_set_limit(chain.b, limit);
 	rc = space_open(&a, &sp);
 	if (rc == UVMA_EXIT_OK &&
-	    budget_report(chain.b, o->out, &o->config, limit, o->initial,
+	    budget_report(chain.b, a.replay_out, &o->config, limit, o->initial,
 			  trace_name, sp.trace_text, sp.trace_len)) {
 		fprintf(stderr, "uvma replay: out of memory\n");
 		rc = UVMA_EXIT_BADINPUT;
 	}
 	space_close(&sp);
+	fflush(a.replay_out);
+	if (rc != UVMA_EXIT_BADINPUT && held_len)
+		fwrite(held, 1, held_len, o->out ? o->out : stdout);
+out:
+	if (a.replay_out)
+		fclose(a.replay_out);
+	free(held);
 	budget_destroy(chain.b);
 	return rc;
 }

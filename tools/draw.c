@@ -411,6 +411,8 @@ static bool covered(const struct timeline *t, long pid, uint64_t lo, uint64_t hi
 	return false;
 }
 
+#define TL_MIN_W 560.0
+
 static int axis_build(const struct timeline *t, long pid, double x0,
 		      struct axis *a)
 {
@@ -452,6 +454,13 @@ static int axis_build(const struct timeline *t, long pid, double x0,
 		}
 		a->x[i] = (i ? a->x[i - 1] : x0) + w;
 	}
+	/* A short axis is stretched to a readable width. */
+	if (a->n > 1 && a->x[a->n - 1] - x0 < TL_MIN_W) {
+		double k = TL_MIN_W / (a->x[a->n - 1] - x0);
+
+		for (size_t i = 0; i < a->n; i++)
+			a->x[i] = x0 + (a->x[i] - x0) * k;
+	}
 	return 0;
 }
 
@@ -472,7 +481,7 @@ static double axis_x(const struct axis *a, uint64_t addr)
 
 #define TL_LABEL_W 170
 #define TL_ROW_H 14
-#define TL_TOP 110
+#define TL_TOP 140
 
 static void draw_timeline(FILE *o, const struct timeline *t, long pid,
 			  const struct axis *a, const char *title)
@@ -484,13 +493,14 @@ static void draw_timeline(FILE *o, const struct timeline *t, long pid,
 
 	for (size_t r = 0; r < t->n; r++)
 		rows += t->row_pid[r] == pid;
-	w = (int)right + 20 < 760 ? 760 : (int)right + 20;
+	w = (int)right + 40 < 760 ? 760 : (int)right + 40;
 	h = TL_TOP + (int)rows * TL_ROW_H + 40 + 18 + K_COUNT * 20 + 10;
 	svg_open(o, w, h, title);
 	fprintf(o, "<text x=\"10\" y=\"22\" font-size=\"14\" font-weight=\"bold\">");
 	xml_text(o, title);
-	fprintf(o, "</text>\n<text x=\"10\" y=\"%d\" fill=\"#444444\">trace line "
-		"(down) / address (across, compressed)</text>\n", TL_TOP - 6);
+	fprintf(o, "</text>\n<text x=\"10\" y=\"42\" fill=\"#444444\">trace line "
+		"(down) / address (across, compressed); one row per line that "
+		"changed the layout</text>\n");
 	/* Address ticks, rotated, where there is room. */
 	for (size_t i = 0; i < a->n; i++) {
 		if (a->x[i] - lastx < 13)

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "replay.h"
 #include "replay_int.h"
+#include "space.h"
 
 static void usage(FILE *f)
 {
@@ -53,6 +54,10 @@ static void usage(FILE *f)
 "  --cap-ipc-lock        --cap-sys-rawio        --read-implies-exec\n"
 "  --soft-dirty          --anon-vma-name        --no-ksm\n"
 "  --no-thp-config       --mseal-system-mappings --no-vsyscall  --pkeys\n"
+"\n"
+"  --budget              instead of the final maps, the VMA count over the\n"
+"                        trace against max_map_count (docs/explain.md)\n"
+"  --budget-limit N      also the first call that fails at max_map_count N\n"
 "\n"
 "exit status: 0 done; 1 a --strict mismatch, a failed @expect or @fault;\n"
 "2 bad input (TRACE:LINE:COLUMN: message on stderr, nothing on stdout).\n");
@@ -329,7 +334,7 @@ int cmd_replay(int argc, char **argv)
 	struct replay_options o;
 	struct replay *r = NULL;
 	const char *trace = NULL;
-	long pid = 0;
+	long pid = 0, budget = -1;	/* --budget[-limit]: tools/budget.c */
 	bool smaps = false;
 	char *held = NULL;
 	size_t held_len = 0;
@@ -355,7 +360,12 @@ int cmd_replay(int argc, char **argv)
 			trace = a;
 			continue;
 		}
-		if (!strcmp(a, "--strict")) {
+		if (!strcmp(a, "--budget")) {
+			budget = budget < 0 ? 0 : budget;
+		} else if (!strcmp(a, "--budget-limit") && v && !parse_long(v, &budget) &&
+			   budget > 0) {
+			i++;
+		} else if (!strcmp(a, "--strict")) {
 			o.strict = true;
 		} else if (!strcmp(a, "--smaps")) {
 			smaps = true;
@@ -398,6 +408,8 @@ int cmd_replay(int argc, char **argv)
 			return UVMA_EXIT_BADINPUT;
 		}
 	}
+	if (budget >= 0)
+		return budget_run(&o, trace ? trace : "-", budget);
 	if (trace && strcmp(trace, "-")) {
 		in = fopen(trace, "r");
 		if (!in) {

@@ -33,6 +33,8 @@ grep -q '/dev/zero (deleted)</text>' "$tmp/a.svg" && ok || bad "name label"
 # The README's picture is what this build draws of the bundled example.
 (cd "$src" && "$uvma" draw --initial examples/layout.smaps -o -) | cmp -s - "$src/docs/layout.svg" &&
 	ok || bad "docs/layout.svg is stale: regenerate it (see docs/explain.md)"
+(cd "$src" && "$uvma" draw --timeline examples/quickstart.trace -o -) | cmp -s - "$src/docs/timeline.svg" &&
+	ok || bad "docs/timeline.svg is stale: regenerate it (see docs/explain.md)"
 # A live process.
 "$uvma" draw --pid $$ -o "$tmp/c.svg" && grep -q '>pid [0-9]*: [0-9]* VMAs<' "$tmp/c.svg" && ok || bad "live"
 

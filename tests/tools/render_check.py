@@ -55,6 +55,18 @@ LAYOUT = [
 ]
 
 
+# examples/quickstart.trace, row by row (one per line that changed the
+# layout), each VMA as (start page, end page, protection) of 0x7f0000000000.
+TIMELINE = [
+    [(0, 5, "write")],                                   # 7  mmap
+    [(0, 1, "write"), (1, 2, "read"), (2, 5, "write")],  # 8  mprotect r
+    [(0, 5, "write")],                                   # 10 mprotect rw
+    [(0, 3, "write"), (4, 5, "write")],                  # 11 munmap
+    [(0, 3, "write"), (4, 7, "write")],                  # 12 mremap grow
+    [(4, 7, "write"), (0x40, 0x43, "write")],            # 13 mremap move
+]
+
+
 def find_chromium():
     for name in ("chromium", "chromium-browser"):
         path = shutil.which(name)
@@ -151,6 +163,52 @@ def rects(svg_text):
     return out
 
 
+def check_painted(image, boxes, failures, what):
+    for box in boxes:
+        x, y = float(box["x"]), float(box["y"])
+        bw, bh = float(box["width"]), float(box["height"])
+        want = rgb(PALETTE[box["data-kind"]][PROT[box["data-prot"]]])
+        got = pixel(image, int(x + bw / 2), int(y + bh / 2))
+        if not close(got, want):
+            failures.append("%s box %s: browser painted %s, want %s"
+                            % (what, box["data-start"], got, want))
+
+
+def check_timeline(uvma, src, chromium, tmp):
+    failures = []
+    svg = os.path.join(tmp, "timeline.svg")
+    png = os.path.join(tmp, "timeline.png")
+    subprocess.run([uvma, "draw", "--timeline",
+                    os.path.join(src, "examples", "quickstart.trace"),
+                    "-o", svg], check=True)
+    text = open(svg).read()
+    w = int(re.search(r'<svg[^>]* width="(\d+)"', text).group(1))
+    h = int(re.search(r'<svg[^>]* height="(\d+)"', text).group(1))
+    boxes = rects(text)
+    rows = {}
+    for b in boxes:
+        rows.setdefault(float(b["y"]), []).append(b)
+    got = []
+    for y in sorted(rows):
+        got.append([((int(b["data-start"], 16) - 0x7f0000000000) >> 12,
+                     (int(b["data-end"], 16) - 0x7f0000000000) >> 12,
+                     b["data-prot"]) for b in sorted(rows[y], key=lambda b: float(b["x"]))])
+    if got != TIMELINE:
+        failures.append("timeline rows %r, want %r" % (got, TIMELINE))
+    for b in boxes:
+        if b["data-kind"] != "anonymous" or float(b["width"]) < 6:
+            failures.append("timeline box %s: %s, %s px wide"
+                            % (b["data-start"], b["data-kind"], b["width"]))
+    # Address increases to the right within a row.
+    for y in rows:
+        xs = [float(b["x"]) for b in sorted(rows[y], key=lambda b: int(b["data-start"], 16))]
+        if xs != sorted(xs):
+            failures.append("timeline row at y %s not in address order" % y)
+    render(chromium, svg, png, w, h, tmp)
+    check_painted(read_png(png), boxes, failures, "timeline")
+    return failures
+
+
 def main():
     uvma, src = sys.argv[1], sys.argv[2]
     failures = []
@@ -207,6 +265,7 @@ def main():
             want = rgb(PALETTE[a["data-kind"]][PROT[a["data-prot"]]])
             if not close(pixel(image, cx, cy), want):
                 failures.append("legend %s/%s" % (a["data-kind"], a["data-prot"]))
+        failures += check_timeline(uvma, src, chromium, tmp)
     for f in failures:
         print("FAIL", f)
     print("%d passed, %d failed" % (0 if failures else 1, 1 if failures else 0))

@@ -83,7 +83,7 @@ TEST(budget_report_by_hand)
 	ASSERT_NOT_NULL(strstr(text, "lines that added the most VMAs:\n"
 				     "    t.trace:2  mprotect     +2 -> 3 (pid 100)\n"
 				     "    t.trace:4  mmap         +1 -> 4 (pid 100)\n"));
-	ASSERT_NOT_NULL(strstr(text, "at max_map_count 3: the count first exceeds it at t.trace:4 mmap (4 VMAs, pid 100)\n"));
+	ASSERT_NOT_NULL(strstr(text, "at max_map_count 3: the count first exceeds it at t.trace:4 mmap (4 VMAs) (pid 100)\n"));
 	free(text);
 	budget_destroy(b);
 	uvma_mm_destroy(child);

@@ -46,6 +46,7 @@ static void usage(FILE *f)
 "  --timeline           (with TRACE) how the VMAs changed: addresses across,\n"
 "                       one row per trace line that changed the layout\n"
 "  -o FILE.svg          where to write the picture ('-': stdout)\n"
+"  --max-map-count N ... the configuration flags of `uvma replay --help`\n"
 "\n"
 "Exit status: 0; 2 for bad input (FILE:LINE: message on stderr).\n");
 }
@@ -176,31 +177,6 @@ static void xml_text(FILE *o, const char *s)
 	}
 }
 
-static void size_str(uint64_t bytes, char *buf, size_t n)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)bytes;
-	int u = 0;
-
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	if (v == floor(v))
-		snprintf(buf, n, "%.0f %s", v, unit[u]);
-	else
-		snprintf(buf, n, "%.1f %s", v, unit[u]);
-}
-
-static void perms(uint64_t f, char out[5])
-{
-	out[0] = (f & UVMA_VM_READ) ? 'r' : '-';
-	out[1] = (f & UVMA_VM_WRITE) ? 'w' : '-';
-	out[2] = (f & UVMA_VM_EXEC) ? 'x' : '-';
-	out[3] = (f & UVMA_VM_MAYSHARE) ? 's' : 'p';
-	out[4] = 0;
-}
-
 static void svg_open(FILE *o, int w, int h, const char *title)
 {
 	fprintf(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -285,7 +261,7 @@ static void draw_final(FILE *o, const struct layout *l, const char *title)
 		char sz[32], p[5];
 
 		if (i && d->start > l->v[i - 1].end) {
-			size_str(d->start - l->v[i - 1].end, sz, sizeof(sz));
+			fmt_size(d->start - l->v[i - 1].end, sz, sizeof(sz));
 			fprintf(o, "<rect class=\"gap\" x=\"%d\" y=\"%.1f\" width=\"%d\" "
 				"height=\"%d\" fill=\"none\" stroke=\"#999999\" "
 				"stroke-dasharray=\"3,3\"/>\n<text x=\"%d\" y=\"%.1f\" "
@@ -297,8 +273,8 @@ static void draw_final(FILE *o, const struct layout *l, const char *title)
 		fprintf(o, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
 			"fill=\"#444444\">%012" PRIx64 "</text>\n", BAR_X - 6,
 			y + 11, d->start);
-		size_str(d->end - d->start, sz, sizeof(sz));
-		perms(d->flags, p);
+		fmt_size(d->end - d->start, sz, sizeof(sz));
+		fmt_perms(d->flags, p);
 		fprintf(o, "<text x=\"%d\" y=\"%.1f\">%012" PRIx64 "-%012" PRIx64
 			" %s %9s ", LABEL_X, y + 11, d->start, d->end, p, sz);
 		xml_text(o, d->name);
@@ -548,7 +524,7 @@ int cmd_draw(int argc, char **argv)
 	int rc;
 
 	uvma_config_init(&a.config);
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1, k; i < argc; i++) {
 		const char *s = argv[i];
 
 		if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
@@ -558,13 +534,9 @@ int cmd_draw(int argc, char **argv)
 			timeline = true;
 		} else if (!strcmp(s, "-o") && i + 1 < argc) {
 			outpath = argv[++i];
-		} else if (!strcmp(s, "--initial") && i + 1 < argc) {
-			a.initial = argv[++i];
-		} else if (!strcmp(s, "--pid") && i + 1 < argc) {
-			if (parse_long(argv[++i], &a.pid) || a.pid <= 0) {
-				fprintf(stderr, "uvma draw: --pid needs a process id\n");
+		} else if ((k = space_option(&a, argc, argv, &i)) != 0) {
+			if (k < 0)
 				return UVMA_EXIT_BADINPUT;
-			}
 		} else if (s[0] == '-' && s[1]) {
 			fprintf(stderr, "uvma draw: unknown option '%s' (try --help)\n", s);
 			return UVMA_EXIT_BADINPUT;

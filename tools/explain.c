@@ -52,6 +52,9 @@ static void usage(FILE *f)
 "                       call that fails when the trace is replayed with\n"
 "                       max_map_count = N (implies --budget)\n"
 "\n"
+"Configuration: the configuration flags of `uvma replay --help`\n"
+"(--max-map-count N, --thp MODE, --root, ...) set up the model.\n"
+"\n"
 "Exit status: 0; 2 for bad input (FILE:LINE: message on stderr).\n");
 }
 
@@ -72,27 +75,6 @@ struct explain_opts {
 
 /* ---- wording ---- */
 
-static void size_str(uint64_t bytes, char *buf, size_t n)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	int u = 0;
-
-	while (bytes >= 1024 && bytes % 1024 == 0 && u < 4) {
-		bytes /= 1024;
-		u++;
-	}
-	snprintf(buf, n, "%" PRIu64 " %s", bytes, unit[u]);
-}
-
-static void perms(uint64_t f, char out[5])
-{
-	out[0] = (f & UVMA_VM_READ) ? 'r' : '-';
-	out[1] = (f & UVMA_VM_WRITE) ? 'w' : '-';
-	out[2] = (f & UVMA_VM_EXEC) ? 'x' : '-';
-	out[3] = (f & UVMA_VM_MAYSHARE) ? 's' : 'p';
-	out[4] = 0;
-}
-
 static const char *numa_policy(const struct explain_opts *eo, uint64_t start)
 {
 	for (size_t i = 0; i < eo->nnuma; i++)
@@ -108,8 +90,8 @@ static void print_vma(FILE *out, struct uvma_mm *mm, const char *side,
 
 	if (uvma_vma_name(mm, v->start, name, sizeof(name)) < 0)
 		name[0] = 0;
-	size_str(v->end - v->start, sz, sizeof(sz));
-	perms(v->flags, p);
+	fmt_size(v->end - v->start, sz, sizeof(sz));
+	fmt_perms(v->flags, p);
 	fprintf(out, "  %-6s %012" PRIx64 "-%012" PRIx64 " %s %8s  %s", side,
 		v->start, v->end, p, sz, name[0] ? name : "(anonymous)");
 	if (v->file)
@@ -156,7 +138,7 @@ static void say_gap(FILE *out, const struct uvma_merge_why *w)
 	char sz[32];
 	uint64_t gap = w->right.start - w->left.end;
 
-	size_str(gap, sz, sizeof(sz));
+	fmt_size(gap, sz, sizeof(sz));
 	fprintf(out, "gap: %s (%" PRIu64 " pages) unmapped between %#" PRIx64
 		" and %#" PRIx64 "\n", sz, gap >> 12, w->left.end, w->right.start);
 }
@@ -497,7 +479,7 @@ int cmd_explain(int argc, char **argv)
 	int rc;
 
 	uvma_config_init(&a.config);
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1, k; i < argc; i++) {
 		const char *s = argv[i];
 
 		if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
@@ -516,13 +498,9 @@ int cmd_explain(int argc, char **argv)
 			}
 			eo.limit = n;
 			eo.budget = true;
-		} else if (!strcmp(s, "--initial") && i + 1 < argc) {
-			a.initial = argv[++i];
-		} else if (!strcmp(s, "--pid") && i + 1 < argc) {
-			if (parse_long(argv[++i], &a.pid) || a.pid <= 0) {
-				fprintf(stderr, "uvma explain: --pid needs a process id\n");
+		} else if ((k = space_option(&a, argc, argv, &i)) != 0) {
+			if (k < 0)
 				return UVMA_EXIT_BADINPUT;
-			}
 		} else if (s[0] == '-' && s[1]) {
 			fprintf(stderr, "uvma explain: unknown option '%s' (try --help)\n", s);
 			return UVMA_EXIT_BADINPUT;

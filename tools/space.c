@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "replay_int.h"
 #include "space.h"
 
 int parse_addr(const char *s, uint64_t *out)
@@ -32,6 +33,65 @@ int parse_long(const char *s, long *out)
 	errno = 0;
 	*out = strtol(s, &end, 10);
 	return (errno || *end) ? -1 : 0;
+}
+
+int space_option(struct space_args *a, int argc, char **argv, int *i)
+{
+	const char *s = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	const char *why = "";
+	int k;
+
+	if (!strcmp(s, "--initial") || !strcmp(s, "--pid")) {
+		if (!v) {
+			fprintf(stderr, "uvma %s: %s needs a value\n", a->cmd, s);
+			return -1;
+		}
+		++*i;
+		if (s[2] == 'i') {
+			a->initial = v;
+		} else if (parse_long(v, &a->pid) || a->pid <= 0) {
+			fprintf(stderr, "uvma %s: --pid needs a process id\n", a->cmd);
+			return -1;
+		}
+		return 1;
+	}
+	if (s[0] != '-' || s[1] != '-')
+		return 0;
+	k = replay_config_option(&a->config, s + 2, v, &why);
+	if (k == -1)
+		return 0;
+	if (k == -2 || (k == 1 && !v)) {
+		fprintf(stderr, "uvma %s: %s: %s\n", a->cmd, s, k == -2 ? why :
+			"needs a value");
+		return -1;
+	}
+	*i += k;
+	return 1;
+}
+
+void fmt_perms(uint64_t f, char out[5])
+{
+	out[0] = (f & UVMA_VM_READ) ? 'r' : '-';
+	out[1] = (f & UVMA_VM_WRITE) ? 'w' : '-';
+	out[2] = (f & UVMA_VM_EXEC) ? 'x' : '-';
+	out[3] = (f & UVMA_VM_MAYSHARE) ? 's' : 'p';
+	out[4] = 0;
+}
+
+void fmt_size(uint64_t bytes, char *buf, size_t n)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (v == (double)(uint64_t)v)
+		snprintf(buf, n, "%.0f %s", v, unit[u]);
+	else
+		snprintf(buf, n, "%.1f %s", v, unit[u]);
 }
 
 bool is_addr_arg(const char *s)

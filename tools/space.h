@@ -46,6 +46,20 @@ struct space {
 int space_open(const struct space_args *a, struct space *sp);
 void space_close(struct space *sp);
 
+/*
+ * space_option() - the options every command that takes a source shares,
+ * at argv[*i]: --initial SNAPSHOT, --pid PID and the replay's
+ * configuration flags (--max-map-count N, --thp MODE, ...; see `uvma
+ * replay --help`).  Advances *@i past a value.  Returns 1 if the option
+ * was one of these, 0 if not, -1 after printing why it is malformed.
+ */
+int space_option(struct space_args *a, int argc, char **argv, int *i);
+
+/* fmt_perms() - "rw-p" as maps prints it. */
+void fmt_perms(uint64_t flags, char out[5]);
+/* fmt_size() - "4 KiB", "1.3 MiB". */
+void fmt_size(uint64_t bytes, char *buf, size_t n);
+
 /* parse_addr() - a hex address ("0x" optional), as maps prints them. */
 int parse_addr(const char *s, uint64_t *out);
 /* parse_long() - a decimal number >= 0. */

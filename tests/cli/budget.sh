@@ -38,6 +38,11 @@ for cmd in replay explain; do
 done
 # The default limit (65530) is never reached; --budget alone has no limit lines.
 out=$("$uvma" replay --budget "$tmp/t"); grep -q 'at max_map_count' <<<"$out" && bad "no limit" || ok
+# The replay's configuration flags: the budget is against that limit.
+out=$("$uvma" explain --budget --max-map-count 6 "$tmp/t" 2>/dev/null)
+want config "budget: 6 lines replayed, vm.max_map_count 6"
+out=$("$uvma" explain --max-map-count x "$tmp/t" 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && grep -q -- '--max-map-count: expected a number' <<<"$out" && ok || bad "bad config: $rc $out"
 # From stdin.
 out=$("$uvma" replay --budget-limit 6 - < "$tmp/t")
 want stdin "  at max_map_count 6: the count first exceeds it at -:4 mprotect (7 VMAs)"

@@ -60,6 +60,21 @@ expect all 0 '^summary: 7 VMAs, 4 touching pairs, 0 would merge, flags 2, file 2
 	--initial "$tmp/snap" --all
 expect default-all 0 '^summary: 7 VMAs' --initial "$tmp/snap"
 
+# A replayed trace: the model knows anon_vmas, so nothing is "unknown".
+# Process 101 forks from 100 after 100 faulted its page; 101 then maps
+# the next page: a fork child against an unfaulted VMA.
+cat > "$tmp/fork.trace" <<'T'
+100 mmap(0x7f0000000000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_POPULATE, -1, 0) = 0x7f0000000000
+100 fork() = 101
+101 mmap(0x7f0000001000, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = 0x7f0000001000
+T
+expect trace-fork 0 '^    anon_vma: the left is a fork child .* and the right has no anon_vma' "$tmp/fork.trace" 7f0000001000
+expect trace-lineage 0 'anon_vma #[0-9]+ \(fork child\)$' "$tmp/fork.trace" 7f0000001000
+out=$("$uvma" explain "$tmp/fork.trace" 7f0000001000)
+grep -q 'unknown\|not known' <<<"$out" && bad "trace: unknowns in model mode" || ok
+error trace-pid 'no VMA on both sides of 0x7f0000001000' --pid 100 "$tmp/fork.trace" 7f0000001000
+error trace-nopid 'no process 7 in the trace' --pid 7 "$tmp/fork.trace"
+
 # A live process: every pair of a real address space, and its policies
 # read from numa_maps (so mempolicy is never "unknown" there).
 sleep 30 & sleeper=$!

@@ -645,7 +645,9 @@ static int64_t remap_move(struct vma_remap_struct *vrm)
 	bool seen = false;
 	struct vm_area_struct *vma;
 
-	while ((vma = find_vma_intersection(mm_core(vrm->mm), pos, end))) {
+	/* pos < end first: with DONTUNMAP the source is still mapped there. */
+	while (pos < end &&
+	       (vma = find_vma_intersection(mm_core(vrm->mm), pos, end))) {
 		uint64_t addr = vma->vm_start > start ? vma->vm_start : start;
 		uint64_t len = (end < vma->vm_end ? end : vma->vm_end) - addr;
 		uint64_t offset;

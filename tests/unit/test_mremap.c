@@ -202,6 +202,24 @@ TEST(mremap_live_multi)
 }
 
 /*
+ * Pins: a FIXED | DONTUNMAP move of the first part of a VMA: the source VMA
+ * stays whole, the move happens once (the multi-VMA walk must stop at the
+ * end of the range even though the source is still mapped there).
+ */
+TEST(mremap_live_dontunmap_partial)
+{
+	static const struct live_op ops[] = {
+		{ L_MMAP, 0x0000, 6 * K4, PROT_NONE, FX },
+		MR(0x0000, 3 * K4, 3 * K4, FIX | MREMAP_DONTUNMAP, 0x20000),
+		{ L_MMAP, 0x40000, 6 * K4, RW, FX },
+		MR(0x41000, 2 * K4, 2 * K4, FIX | MREMAP_DONTUNMAP, 0x60000),
+		{ L_END },
+	};
+
+	LIVE_CHECK(ops);
+}
+
+/*
  * Pins: shrinking unmaps with munmap semantics (splits); a shrink whose
  * unmap covers a later VMA removes it too; sealed sources refuse every
  * mode (EPERM, before the EINVAL of old_len 0).

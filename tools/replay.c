@@ -1448,10 +1448,20 @@ static const struct {
 #undef C
 };
 
+/*
+ * call_id() - the call named [p, p + n), or K_NONE.  Most lines of a log
+ * are calls: the first letter and the length rule out nearly every name
+ * before any comparison.
+ */
 static int call_id(const char *p, size_t n)
 {
+	static const char first[] = "bcdefimopsuv";
+
+	if (n < 3 || n > 13 || !memchr(first, p[0], sizeof(first) - 1))
+		return K_NONE;
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
-		if (calls[i].len == n && memcmp(calls[i].name, p, n) == 0)
+		if (calls[i].len == n && calls[i].name[0] == p[0] &&
+		    memcmp(calls[i].name, p, n) == 0)
 			return calls[i].id;
 	return K_NONE;
 }
@@ -1868,13 +1878,14 @@ static void directive(struct replay *r, struct rp_proc *p, const char *s,
 /* ------------------------------------------------------------------ */
 /* lines                                                               */
 
-static bool starts(const char *p, const char *e, const char *lit)
+static inline bool starts_n(const char *p, const char *e, const char *lit,
+			    size_t n)
 {
-	size_t n = strlen(lit);
-
 	return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0;
 }
 
+/* starts() - whether [p, e) begins with the string literal @lit. */
+#define starts(p, e, lit) starts_n(p, e, lit, sizeof(lit) - 1)
 /*
  * prefixes() - skip the pid ("1234 " or "[pid 1234] ") and timestamps
  * ("10:20:30 ", "10:20:30.123456 ", "1700000000.123456 ", -r's
@@ -1898,12 +1909,11 @@ static const char *prefixes(struct replay *r, const char *p, const char *e,
 		*pid = (long)v;
 		p = rp_skip_space(q + 1, e);
 	} else if (p < e && *p >= '1' && *p <= '9') {
-		q = p;
-		while (q < e && *q >= '0' && *q <= '9')
-			q++;
+		v = 0;
+		for (q = p; q < e && *q >= '0' && *q <= '9' && v <= 0x7fffffff; q++)
+			v = v * 10 + (uint64_t)(*q - '0');
 		if (q < e && rp_is_space(*q)) {
-			q = p;
-			if (!rp_number(&q, e, &v) || v > 0x7fffffff) {
+			if (v > 0x7fffffff) {
 				rp_bad(r, p, "pid out of range");
 				return NULL;
 			}
@@ -2092,32 +2102,43 @@ static void process_line(struct replay *r, const char *s, const char *e)
 	p = rp_skip_space(s, e);
 	if (p == e || *p == '#')
 		return;
-	if (starts(p, e, "strace: "))
+	if (*p == 's' && starts(p, e, "strace: "))
 		return;			/* strace's own notes (terminal logs) */
-	p = prefixes(r, p, e, &pid);
-	if (!p)
-		return;
-	if (p == e) {
-		rp_bad(r, p, "expected a call after the prefix");
-		return;
+	if ((*p >= '0' && *p <= '9') || *p == '[') {
+		p = prefixes(r, p, e, &pid);
+		if (!p)
+			return;
+		if (p == e) {
+			rp_bad(r, p, "expected a call after the prefix");
+			return;
+		}
+	} else {
+		pid = 0;
 	}
-	if (*p == '#')
+	switch (*p) {
+	case '#':
 		return;
-	if (starts(p, e, "---"))
-		return;			/* a signal */
-	if (starts(p, e, "+++")) {
+	case '-':
+		if (starts(p, e, "---"))
+			return;		/* a signal */
+		break;
+	case '+':
+		if (!starts(p, e, "+++"))
+			break;
 		proc = pid ? proc_find(r, pid) : r->main;
 		if (proc && (starts(p, e, "+++ exited") ||
 			     starts(p, e, "+++ killed")))
 			proc->dead = true;
 		return;
+	default:
+		break;
 	}
 	proc = process_for(r, pid);
 	if (!proc)
 		return;
 	if (*p == '@')
 		directive(r, proc, p, e);
-	else if (starts(p, e, "<..."))
+	else if (*p == '<' && starts(p, e, "<..."))
 		resumed(r, proc, p, e);
 	else
 		call_line(r, proc, p, e);

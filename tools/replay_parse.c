@@ -204,38 +204,54 @@ struct rp_span rp_trim(struct rp_span s)
 	return s;
 }
 
-static int digit_value(char c)
+/* Digit values for rp_number(): 0..15, or 16 for anything else. */
+static const unsigned char hexval[256] = {
+	['0'] = 0 + 1, ['1'] = 1 + 1, ['2'] = 2 + 1, ['3'] = 3 + 1,
+	['4'] = 4 + 1, ['5'] = 5 + 1, ['6'] = 6 + 1, ['7'] = 7 + 1,
+	['8'] = 8 + 1, ['9'] = 9 + 1, ['a'] = 10 + 1, ['b'] = 11 + 1,
+	['c'] = 12 + 1, ['d'] = 13 + 1, ['e'] = 14 + 1, ['f'] = 15 + 1,
+	['A'] = 10 + 1, ['B'] = 11 + 1, ['C'] = 12 + 1, ['D'] = 13 + 1,
+	['E'] = 14 + 1, ['F'] = 15 + 1,
+};
+
+/* hexdigit() - the value of @c as a digit, or 16 (the table stores +1). */
+static inline unsigned hexdigit(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
+	unsigned v = hexval[(unsigned char)c];
+
+	return v ? v - 1 : 16;
 }
 
 bool rp_number(const char **pp, const char *e, uint64_t *v)
 {
 	const char *p = *pp;
-	unsigned base = 10;
 	uint64_t x = 0;
-	int d;
+	unsigned d;
 
 	if (p >= e || *p < '0' || *p > '9')
 		return false;
-	if (*p == '0' && p + 1 < e && (p[1] == 'x' || p[1] == 'X')) {
-		if (p + 2 >= e || digit_value(p[2]) >= 16)
+	if (*p != '0') {			/* decimal */
+		for (; p < e && (d = (unsigned)(*p - '0')) < 10; p++) {
+			if (x > (UINT64_MAX - d) / 10)
+				return false;
+			x = x * 10 + d;
+		}
+	} else if (p + 1 < e && (p[1] == 'x' || p[1] == 'X')) {
+		const char *start = p + 2;
+
+		for (p = start; p < e && (d = hexdigit(*p)) < 16; p++) {
+			if (x >> 60)
+				return false;
+			x = x << 4 | d;
+		}
+		if (p == start)
 			return false;
-		base = 16;
-		p += 2;
-	} else if (*p == '0') {
-		base = 8;
-	}
-	for (; p < e && (d = digit_value(*p)) < (int)base; p++) {
-		if (x > (UINT64_MAX - (uint64_t)d) / base)
-			return false;
-		x = x * base + (uint64_t)d;
+	} else {				/* octal (or a lone 0) */
+		for (p++; p < e && (d = (unsigned)(*p - '0')) < 8; p++) {
+			if (x >> 61)
+				return false;
+			x = x << 3 | d;
+		}
 	}
 	*v = x;
 	*pp = p;
@@ -289,7 +305,8 @@ const char *rp_skip_comment(const char *p, const char *e, bool *bad)
 bool rp_lookup(enum rp_table t, const char *p, size_t n, uint64_t *v)
 {
 	for (const struct rp_name *x = tables[t].names; x->name; x++)
-		if (x->len == n && memcmp(x->name, p, n) == 0) {
+		if (x->len == n && x->name[n - 1] == p[n - 1] &&
+		    memcmp(x->name, p, n) == 0) {
 			*v = x->value;
 			return true;
 		}
@@ -393,6 +410,12 @@ static const char *skip_string(const char *p, const char *e)
 	return NULL;
 }
 
+/* Characters rp_split_args() must look at. */
+static const bool special[256] = {
+	['"'] = true, ['/'] = true, ['('] = true, [')'] = true, ['{'] = true,
+	['}'] = true, ['['] = true, [']'] = true, [','] = true,
+};
+
 const char *rp_split_args(const char *p, const char *e, struct rp_span *args,
 			  size_t max, size_t *n, const char **bad)
 {
@@ -403,6 +426,9 @@ const char *rp_split_args(const char *p, const char *e, struct rp_span *args,
 	*n = 0;
 	for (; p < e; p++) {
 		char c = *p;
+
+		if (!special[(unsigned char)c])
+			continue;
 
 		if (c == '"') {
 			const char *q = skip_string(p, e);
@@ -478,8 +504,8 @@ bool rp_string(struct rp_span s, char *buf, size_t size, bool *truncated)
 				int v = 0, k = 0;
 
 				while (k < 2 && p + 1 < s.e &&
-				       digit_value(p[1]) < 16) {
-					v = v * 16 + digit_value(p[1]);
+				       hexdigit(p[1]) < 16) {
+					v = v * 16 + (int)hexdigit(p[1]);
 					p++;
 					k++;
 				}

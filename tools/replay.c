@@ -25,6 +25,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -111,6 +112,10 @@ struct replay {
 	/* joined unfinished/resumed call */
 	char *join;
 	size_t join_cap;
+	/* a line cut by strace's "Process N attached" note (terminal logs) */
+	char *carry;
+	size_t carry_len, carry_cap;
+	unsigned int carry_line;
 	/* @expect ... @end */
 	bool in_expect;
 	unsigned int expect_line;
@@ -1198,6 +1203,16 @@ static void do_open(struct replay *r, struct rp_call *c, int kind)
 	if (c->rann.p != c->rann.e) {	/* -y: the resolved path */
 		name = c->rann.p;
 		nlen = (size_t)(c->rann.e - c->rann.p);
+	} else if (path[0] == '/' && !trunc) {
+		/* without -y: the kernel prints the path with symlinks
+		 * resolved; do the same if the file exists here */
+		char *real = realpath(path, NULL);
+
+		if (real && strlen(real) < sizeof(path)) {
+			strcpy(path, real);
+			nlen = strlen(path);
+		}
+		free(real);
 	}
 	f = file_open(r, name, nlen, (int)flags, false);
 	if (!f)
@@ -2071,6 +2086,34 @@ static bool is_end_line(const char *p, const char *e)
 	return starts(p, e, "@end") && rp_skip_space(p + 4, e) == e;
 }
 
+/*
+ * cut_by_note() - strace writing to a terminal prints "strace: Process N
+ * attached" (or detached) on stderr where it is, often in the middle of
+ * a call's line, which then continues on the next line.  Keep the part
+ * before the note to prepend to the next line.  Returns true if @s..@e
+ * was such a line.
+ */
+static bool cut_by_note(struct replay *r, const char *s, const char *e)
+{
+	static const char note[] = "strace: Process ";
+	const char *q;
+
+	if (e - s < 26 || e[-1] != 'd' ||
+	    (memcmp(e - 9, " attached", 9) && memcmp(e - 9, " detached", 9)))
+		return false;
+	for (q = e - 9; q > s; q--)
+		if (*q == 's' && starts(q, e, note))
+			break;
+	if (q == s || rp_skip_space(s, q) == q)
+		return false;		/* a note on a line of its own */
+	if (!rp_reserve(r, &r->carry, &r->carry_cap, (size_t)(q - s) + 1))
+		return true;
+	memcpy(r->carry, s, (size_t)(q - s));
+	r->carry_len = (size_t)(q - s);
+	r->carry_line = r->line;
+	return true;
+}
+
 /* process_line() - one physical line [s, e) (no newline). */
 static void process_line(struct replay *r, const char *s, const char *e)
 {
@@ -2082,6 +2125,24 @@ static void process_line(struct replay *r, const char *s, const char *e)
 		e--;
 	r->seg[0] = (struct rp_seg){ s, e, r->line, 1 };
 	r->nseg = 1;
+	if (!r->in_expect && cut_by_note(r, s, e))
+		return;
+	if (r->carry_len) {
+		/* the rest of a line cut by a note: join them */
+		size_t n = r->carry_len + (size_t)(e - s);
+
+		if (!rp_reserve(r, &r->carry, &r->carry_cap, n + 1))
+			return;
+		memcpy(r->carry + r->carry_len, s, (size_t)(e - s));
+		r->seg[0] = (struct rp_seg){ r->carry, r->carry + r->carry_len,
+					     r->carry_line, 1 };
+		r->seg[1] = (struct rp_seg){ r->carry + r->carry_len, r->carry + n,
+					     r->line, 1 };
+		r->nseg = 2;
+		s = r->carry;
+		e = r->carry + n;
+		r->carry_len = 0;
+	}
 	if (r->in_expect) {
 		if (is_end_line(s, e)) {
 			r->in_expect = false;
@@ -2266,6 +2327,7 @@ static void feed_begin(struct replay *r, const char *name)
 	r->in_expect = false;
 	r->nomem = 0;
 	r->reported = 0;
+	r->carry_len = 0;
 }
 
 static int feed_end(struct replay *r)
@@ -2385,6 +2447,7 @@ void replay_destroy(struct replay *r)
 		uvma__free(r->exec_text, r->exec_len + 1);
 	uvma__free(r->buf, r->buf_cap);
 	uvma__free(r->join, r->join_cap);
+	uvma__free(r->carry, r->carry_cap);
 	uvma__free(r->exp, r->exp_cap);
 	uvma__free(r, sizeof(*r));
 }

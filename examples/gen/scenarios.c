@@ -41,7 +41,7 @@ static void mark(const char *fmt, ...)
 		_exit(3);
 }
 
-static void __attribute__((unused)) touch(void *p)
+static void touch(void *p)
 {
 	mark("@fault %p write", p);
 	*(volatile char *)p = 1;
@@ -94,12 +94,141 @@ static void quickstart(void)
 	expect();
 }
 
+/* malloc_arena() - a glibc-style arena heap: reserve, align, grow, trim. */
+static void malloc_arena(void)
+{
+	const unsigned long HMAX = 64ul << 20;
+	char *p1, *h, *big;
+
+	mark("# A non-main malloc arena as glibc's new_heap() makes it: reserve");
+	mark("# twice the heap size PROT_NONE, unmap the parts outside an aligned");
+	mark("# 64 MiB, make the top read-write in steps as the heap grows (each");
+	mark("# step merges with the last), fault it, then shrink it back with a");
+	mark("# PROT_NONE MAP_FIXED mapping as shrink_heap() does, and map a large");
+	mark("# chunk directly.");
+	mark("@begin");
+	p1 = mmap((void *)(W + (16ul << 20)), 2 * HMAX, PROT_NONE,
+		  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	h = (char *)(((unsigned long)p1 + HMAX - 1) & ~(HMAX - 1));
+	munmap(p1, (size_t)(h - p1));
+	munmap(h + HMAX, (size_t)(p1 + 2 * HMAX - (h + HMAX)));
+	mprotect(h, 132 * 1024, PROT_READ | PROT_WRITE);
+	touch(h);
+	mprotect(h + 132 * 1024, 68 * 1024, PROT_READ | PROT_WRITE);
+	touch(h + 132 * 1024);
+	mprotect(h + 200 * 1024, 300 * 1024, PROT_READ | PROT_WRITE);
+	touch(h + 400 * 1024);
+	mark("@maps");
+	mmap(h + 256 * 1024, 244 * 1024, PROT_NONE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	madvise(h + 200 * 1024, 56 * 1024, MADV_DONTNEED);
+	big = mmap((void *)(W + (8ul << 30)), 1 << 20, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	touch(big);
+	munmap(big, 1 << 20);
+	mmap((void *)(W + (8ul << 30)), 132 * 1024, PROT_READ | PROT_WRITE,
+	     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	expect();
+}
+
+/* fork_merge() - faulted VMAs stop merging in a forked child. */
+static void fork_merge(void)
+{
+	char *a;
+	pid_t c;
+
+	mark("# A faulted VMA is inherited by a fork child as a fork child: its");
+	mark("# anon_vma chain is longer than one, so in the child a new");
+	mark("# adjacent mapping with the same protection does not merge with it,");
+	mark("# while the same mapping in the parent does.");
+	mark("@begin");
+	a = mmap((void *)W, 4 * PG, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	touch(a);
+	c = fork();
+	if (c == 0) {
+		mmap(a + 4 * PG, 4 * PG, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		mprotect(a + PG, PG, PROT_READ);
+		mprotect(a + PG, PG, PROT_READ | PROT_WRITE);
+		expect();
+		_exit(0);
+	}
+	waitpid(c, NULL, 0);
+	mmap(a + 4 * PG, 4 * PG, PROT_READ | PROT_WRITE,
+	     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	expect();
+}
+
+/* files() - file identity: two opens never merge, a dup does. */
+static void files(void)
+{
+	int f1, f2, m, d;
+
+	mark("# Files are open file descriptions: two mappings of one open file");
+	mark("# with contiguous offsets merge, a second openat of the same path");
+	mark("# is another file and does not; a memfd and a dup of it are one");
+	mark("# file.  Devices and inodes vary by machine: '*' in @expect.");
+	mark("@begin");
+	f1 = open("/etc/passwd", O_RDONLY);
+	f2 = open("/etc/passwd", O_RDONLY);
+	mmap((void *)W, 2 * PG, PROT_READ, MAP_PRIVATE, f1, 0);
+	mmap((void *)(W + 2 * PG), PG, PROT_READ, MAP_PRIVATE, f1, 2 * PG);
+	mmap((void *)(W + 3 * PG), PG, PROT_READ, MAP_PRIVATE, f2, 3 * PG);
+	close(f2);
+	m = memfd_create("uvma-demo", MFD_CLOEXEC);
+	if (ftruncate(m, 16 * PG))
+		_exit(4);
+	mmap((void *)(W + 16 * PG), 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0);
+	d = dup(m);
+	close(m);
+	mmap((void *)(W + 18 * PG), 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, d,
+	     2 * PG);
+	mmap((void *)(W + 20 * PG), 2 * PG, PROT_READ, MAP_PRIVATE, d, 4 * PG);
+	mmap((void *)(W + 32 * PG), PG, PROT_READ | PROT_WRITE, MAP_SHARED, f1, 0);
+	expect();
+}
+
+/* sealing() - what a seal refuses, and the splits it leaves. */
+static void sealing(void)
+{
+	char *p;
+
+	mark("# mseal splits a VMA and then refuses munmap, mprotect, mremap,");
+	mark("# MAP_FIXED over it and discarding madvise on read-only anonymous");
+	mark("# memory, with EPERM; a munmap that reaches a sealed VMA keeps the");
+	mark("# split it made first.  (strace 6.1 prints mseal as syscall_0x1ce.)");
+	mark("@begin");
+	p = mmap((void *)W, 8 * PG, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	syscall(462, p + 2 * PG, 2 * PG, 0);
+	munmap(p + 2 * PG, PG);
+	mprotect(p + 3 * PG, PG, PROT_READ);
+	mremap(p + 2 * PG, 2 * PG, 4 * PG, MREMAP_MAYMOVE);
+	mmap(p + 2 * PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	munmap(p + PG, 2 * PG);
+	mprotect(p + 5 * PG, 3 * PG, PROT_READ);
+	syscall(462, p + 5 * PG, 3 * PG, 0);
+	madvise(p + 5 * PG, PG, MADV_DONTNEED);
+	madvise(p + 4 * PG, PG, MADV_DONTNEED);
+	syscall(462, p + 7 * PG, 2 * PG, 0);
+	expect();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return 2;
 	if (!strcmp(argv[1], "quickstart"))
 		quickstart();
+	else if (!strcmp(argv[1], "malloc-arena"))
+		malloc_arena();
+	else if (!strcmp(argv[1], "fork"))
+		fork_merge();
+	else if (!strcmp(argv[1], "files"))
+		files();
+	else if (!strcmp(argv[1], "mseal"))
+		sealing();
 	else
 		return 2;
 	return 0;

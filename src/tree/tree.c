@@ -380,6 +380,7 @@ static void reserve_keep(struct mt_tree *t)
 static void write_done(struct mt_tree *t)
 {
 	t->seq++;
+	t->hint_seq = t->seq;
 #ifdef UVMA_DEBUG
 	/*
 	 * Debug builds check the whole tree once the writes since the last
@@ -601,13 +602,31 @@ static inline void *leaf_out(const struct mt_leaf *l, int i, uint64_t *start,
 	return ev(l, i);
 }
 
+/* hint_leaf() - the leaf the last write changed, if still valid. */
+static inline struct mt_leaf *hint_leaf(const struct mt_tree *t)
+{
+	return t->hint && t->hint_seq == t->seq ? LF(t->hint) : NULL;
+}
+
+/*
+ * hint_holds() - whether every entry that could answer a search about @a
+ * near leaf @l is in @l: @a lies between @l's first start and its last
+ * end, so the entries before and after @l are all on one side of it.
+ */
+static inline int hint_holds(const struct mt_leaf *l, uint64_t a)
+{
+	return l && es(l, 0) <= a && a < ee(l, l->h.count - 1);
+}
+
 /* find_pos() - leaf and slot of the first entry ending above @a; 0 if none. */
 static int find_pos(const struct mt_tree *t, uint64_t a, struct mt_leaf **leaf,
 		    int *slot)
 {
-	struct mt_leaf *l = walk(t, a, NULL);
+	struct mt_leaf *l = hint_leaf(t);
 	int r;
 
+	if (!hint_holds(l, a))
+		l = walk(t, a, NULL);
 	if (!l)
 		return 0;
 	r = leaf_rank(l, a);
@@ -638,7 +657,9 @@ static int find_prev_pos(const struct mt_tree *t, uint64_t a,
 
 	if (a == 0)
 		return 0;
-	l = walk(t, a - 1, NULL);
+	l = hint_leaf(t);
+	if (!hint_holds(l, a - 1))
+		l = walk(t, a - 1, NULL);
 	if (!l)
 		return 0;
 	r = leaf_rank(l, a - 1);
@@ -658,9 +679,11 @@ static int find_prev_pos(const struct mt_tree *t, uint64_t a,
 void *mt_load(const struct mt_tree *t, uint64_t addr, uint64_t *start,
 	      uint64_t *end)
 {
-	const struct mt_leaf *l = walk(t, addr, NULL);
+	const struct mt_leaf *l = hint_leaf(t);
 	int r;
 
+	if (!hint_holds(l, addr))
+		l = walk(t, addr, NULL);
 	if (!l)
 		return NULL;
 	r = leaf_rank(l, addr);
@@ -1326,25 +1349,177 @@ static void erase_range(struct mt_tree *t, uint64_t s, uint64_t e)
 	}
 }
 
+/*
+ * leaf_move() - move the @n entries at slot @from of @l to slot @to (the
+ * ranges may overlap).  Short element loops: cheaper than three libc calls
+ * for the few entries a leaf holds.
+ */
+static void leaf_move(struct mt_leaf *l, int from, int to, int n)
+{
+	if (l->h.wide) {
+		uint64_t *ws = l->e.w.s, *we = l->e.w.e;
+		void **wv = l->e.w.v;
+
+		if (to > from)
+			for (int k = n - 1; k >= 0; k--) {
+				ws[to + k] = ws[from + k];
+				we[to + k] = we[from + k];
+				wv[to + k] = wv[from + k];
+			}
+		else
+			for (int k = 0; k < n; k++) {
+				ws[to + k] = ws[from + k];
+				we[to + k] = we[from + k];
+				wv[to + k] = wv[from + k];
+			}
+	} else {
+		uint32_t *ns = l->e.n.s, *ne = l->e.n.e;
+		void **nv = l->e.n.v;
+
+		if (to > from)
+			for (int k = n - 1; k >= 0; k--) {
+				ns[to + k] = ns[from + k];
+				ne[to + k] = ne[from + k];
+				nv[to + k] = nv[from + k];
+			}
+		else
+			for (int k = 0; k < n; k++) {
+				ns[to + k] = ns[from + k];
+				ne[to + k] = ne[from + k];
+				nv[to + k] = nv[from + k];
+			}
+	}
+}
+
+/*
+ * leaf_replace() - in leaf @l, reached by path @p, replace the entries in
+ * slots [i0, i1) by the @n sorted entries @a (0 <= n <= 3), which overlap
+ * nothing outside those slots.  This is the one-walk path of every store
+ * and erase whose overlaps all lie in one leaf: a split ([a, c) becomes
+ * [a, b) [b, c)), a merge ([a, b) [b, c) [c, d) become [a, d)), a trim.
+ *
+ *   before:  | .. | i0 | .. | i1-1 | i1 | .. |      count c
+ *   after:   | .. | a[0] .. a[n-1] | i1 | .. |      count c - (i1 - i0) + n
+ *
+ * Returns: 1 when done (the leaf becomes the search hint unless it had to
+ * be rebalanced); 0 when the result does not fit the leaf as it is (over
+ * capacity, a bound outside a narrow leaf's window, or an emptied leaf):
+ * nothing changed, the caller takes the general path.
+ */
+static int leaf_replace(struct mt_tree *t, struct path *p, struct mt_leaf *l,
+			int i0, int i1, const struct ent *a, int n)
+{
+	int c = l->h.count, d = n - (i1 - i0), nc = c + d;
+
+	if (nc < 1 || nc > lcap(l))
+		return 0;
+	for (int k = 0; k < n; k++)
+		if (!fits(l, a[k].s, a[k].e))
+			return 0;
+	/* Point of no return */
+	if (d)
+		leaf_move(l, i1, i1 + d, c - i1);
+	for (int k = 0; k < n; k++)
+		eput(l, i0 + k, a[k].s, a[k].e, a[k].v);
+	for (int k = nc; k < c; k++) {
+		if (l->h.wide)
+			l->e.w.s[k] = UINT64_MAX;
+		else
+			l->e.n.s[k] = UINT32_MAX;
+	}
+	l->h.count = (uint16_t)nc;
+	t->count = (uint64_t)((int64_t)t->count + d);
+	/*
+	 * An entry may now end past the separator to its right (a merge that
+	 * grew an entry): raise it.  Starts never move below the separator on
+	 * the left, since the walk for the lowest start chose this leaf.
+	 */
+	if (n) {
+		uint64_t e = a[n - 1].e;
+
+		for (int lv = 0; lv < p->depth; lv++) {
+			struct mt_inner *in = p->node[lv];
+			int j = p->slot[lv];
+
+			if (j + 1 < in->h.count && in->key[j + 1] < e)
+				in->key[j + 1] = e;
+		}
+	}
+	if (p->depth && nc < MT_LMIN) {
+		rebalance_leaf(t, l);	/* refreshes the gaps it touches */
+		return 1;
+	}
+	if (p->depth)
+		path_fix(p, p->depth, leaf_gap(l));
+	/* The leaf's last end changed: so did the next leaf's first gap. */
+	if (i1 == c && l->next)
+		gap_update(&l->next->h);
+	t->hint = &l->h;
+	return 1;
+}
+
+/*
+ * leaf_overlap() - the slots [*i0, *i1) of leaf @l meeting [s, e).
+ * Returns 1 if nothing beyond the leaf meets the range, else 0.
+ */
+static int leaf_overlap(const struct mt_leaf *l, uint64_t s, uint64_t e,
+			int *i0, int *i1)
+{
+	int r = leaf_rank(l, s), i, c = l->h.count;
+
+	i = r > 0 && ee(l, r - 1) > s ? r - 1 : r;
+	*i0 = i;
+	while (i < c && es(l, i) < e)
+		i++;
+	*i1 = i;
+	return i < c || !l->next || es(l->next, 0) >= e;
+}
+
+/*
+ * remnants() - what is left of the entries in slots [i0, i1) of @l outside
+ * [s, e): the head of the first (if it starts before s) and the tail of
+ * the last (if it ends after e), with the entry @mid between them when
+ * @mid is not NULL.  Returns the number of entries written to @a.
+ */
+static int remnants(const struct mt_leaf *l, int i0, int i1, uint64_t s,
+		    uint64_t e, void *mid, struct ent *a)
+{
+	int n = 0;
+
+	if (i0 < i1 && es(l, i0) < s)
+		a[n++] = (struct ent){ es(l, i0), s, ev(l, i0) };
+	if (mid)
+		a[n++] = (struct ent){ s, e, mid };
+	if (i0 < i1 && ee(l, i1 - 1) > e)
+		a[n++] = (struct ent){ e, ee(l, i1 - 1), ev(l, i1 - 1) };
+	return n;
+}
+
 int mt_store(struct mt_tree *t, uint64_t start, uint64_t end, void *val)
 {
 	struct path p;
 	struct mt_leaf *l;
-	int r;
+	struct ent a[3];
+	int i0, i1;
 
 	if (start >= end || !val)
 		return -EINVAL;
 	if (write_reserve(t, 2))
 		return -ENOMEM;
 	/* Point of no return */
+	t->hint = NULL;
 	l = walk(t, start, &p);
-	if (l) {
-		r = leaf_rank(l, start);
-		if ((r == 0 || ee(l, r - 1) <= start) &&
-		    (r < l->h.count ? es(l, r) >= end :
-		     (!l->next || es(l->next, 0) >= end))) {
-			/* Free space: insert where the walk ended. */
-			insert_at(t, &p, l, r, start, end, val);
+	if (l && leaf_overlap(l, start, end, &i0, &i1)) {
+		if (i0 == i1) {
+			/* Free space: insert where the walk ended (an insertion
+			 * never frees the leaf, even when it splits it). */
+			insert_at(t, &p, l, i0, start, end, val);
+			t->hint = &l->h;
+			write_done(t);
+			return 0;
+		}
+		if (leaf_replace(t, &p, l, i0, i1, a,
+				 remnants(l, i0, i1, start, end, val, a))) {
 			write_done(t);
 			return 0;
 		}
@@ -1359,19 +1534,31 @@ int mt_erase(struct mt_tree *t, uint64_t start, uint64_t end)
 {
 	struct path p;
 	struct mt_leaf *l;
-	int r;
+	struct ent a[2];
+	int i0, i1;
 
 	if (start >= end)
 		return -EINVAL;
 	if (write_reserve(t, 1))
 		return -ENOMEM;
 	/* Point of no return */
+	t->hint = NULL;
 	l = walk(t, start, &p);
-	if (l) {
-		r = leaf_rank(l, start);
-		if (r > 0 && es(l, r - 1) == start && ee(l, r - 1) == end) {
-			/* Exactly one entry: drop it where the walk ended. */
-			leaf_delete(t, &p, l, r - 1);
+	if (l && leaf_overlap(l, start, end, &i0, &i1)) {
+		if (i1 == i0 + 1 && es(l, i0) == start && ee(l, i0) == end) {
+			/* Exactly one entry: drop it where the walk ended.  The
+			 * leaf stays put unless it falls below the minimum. */
+			bool stays = l->h.parent ? l->h.count - 1 >= MT_LMIN :
+						   l->h.count > 1;
+
+			leaf_delete(t, &p, l, i0);
+			t->hint = stays ? &l->h : NULL;
+			write_done(t);
+			return 0;
+		}
+		if (i0 == i1 ||
+		    leaf_replace(t, &p, l, i0, i1, a,
+				 remnants(l, i0, i1, start, end, NULL, a))) {
 			write_done(t);
 			return 0;
 		}

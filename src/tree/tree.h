@@ -39,6 +39,13 @@ struct mt_tree {
 	uint32_t height;	/* 0 when empty, 1 when the root is a leaf */
 	uint64_t nodes[2];	/* leaves and inner nodes in use */
 	uint64_t unchecked;	/* debug builds: writes since the last validation */
+	/*
+	 * The leaf the last write changed (NULL if that write moved entries
+	 * between leaves), valid while seq == hint_seq: searches right after
+	 * a write near it start there instead of at the root.
+	 */
+	struct mt_node *hint;
+	uint64_t hint_seq;
 };
 
 #define MT_TREE_INIT { .root = NULL }

@@ -45,4 +45,8 @@ run "$out/small-r.log" -y -r
 run "$out/small-noy.log"
 # terminal style: strace writes to stderr, [pid N] prefixes
 env -i setarch -R strace -f -y -T -e trace=$T /tmp/smallprog "$tmp/final" 2> "$out/small-term.log"
+# threads: four threads at once, unfinished/resumed pairs everywhere
+env -i setarch -R /tmp/snap_exec "$out/threads.snapshot" /tmp/smallprog "$tmp/final" threads
+env -i setarch -R strace -f -y -e trace=$T -o "$out/threads.log" /tmp/smallprog "$tmp/final" threads
+cp "$tmp/final" "$out/threads.expect"
 echo "wrote examples/small-program.{trace,snapshot} and $out/small-*.log"

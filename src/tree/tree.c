@@ -381,6 +381,7 @@ static void write_done(struct mt_tree *t)
 {
 	t->seq++;
 	t->hint_seq = t->seq;
+	t->writing = 0;
 #ifdef UVMA_DEBUG
 	/*
 	 * Debug builds check the whole tree once the writes since the last
@@ -602,10 +603,24 @@ static inline void *leaf_out(const struct mt_leaf *l, int i, uint64_t *start,
 	return ev(l, i);
 }
 
-/* hint_leaf() - the leaf the last write changed, if still valid. */
+/*
+ * hint_leaf() - the finger, if still valid.  Never during a write: a
+ * search inside a write may find a leaf the write then frees.
+ */
 static inline struct mt_leaf *hint_leaf(const struct mt_tree *t)
 {
-	return t->hint && t->hint_seq == t->seq ? LF(t->hint) : NULL;
+	return t->hint && !t->writing && t->hint_seq == t->seq ? LF(t->hint) : NULL;
+}
+
+/* finger_set() - a search found @l: later searches near it start there. */
+static inline void finger_set(const struct mt_tree *t, const struct mt_leaf *l)
+{
+	struct mt_tree *w = (struct mt_tree *)t;	/* a cache: see tree.h */
+
+	if (!t->writing) {
+		w->hint = (struct mt_node *)&l->h;
+		w->hint_seq = t->seq;
+	}
 }
 
 /*
@@ -625,10 +640,12 @@ static int find_pos(const struct mt_tree *t, uint64_t a, struct mt_leaf **leaf,
 	struct mt_leaf *l = hint_leaf(t);
 	int r;
 
-	if (!hint_holds(l, a))
+	if (!hint_holds(l, a)) {
 		l = walk(t, a, NULL);
-	if (!l)
-		return 0;
+		if (!l)
+			return 0;
+		finger_set(t, l);
+	}
 	r = leaf_rank(l, a);
 	if (r > 0 && ee(l, r - 1) > a) {
 		*leaf = l;
@@ -658,10 +675,12 @@ static int find_prev_pos(const struct mt_tree *t, uint64_t a,
 	if (a == 0)
 		return 0;
 	l = hint_leaf(t);
-	if (!hint_holds(l, a - 1))
+	if (!hint_holds(l, a - 1)) {
 		l = walk(t, a - 1, NULL);
-	if (!l)
-		return 0;
+		if (!l)
+			return 0;
+		finger_set(t, l);
+	}
 	r = leaf_rank(l, a - 1);
 	if (r > 0) {
 		*leaf = l;
@@ -682,8 +701,11 @@ void *mt_load(const struct mt_tree *t, uint64_t addr, uint64_t *start,
 	const struct mt_leaf *l = hint_leaf(t);
 	int r;
 
-	if (!hint_holds(l, addr))
+	if (!hint_holds(l, addr)) {
 		l = walk(t, addr, NULL);
+		if (l)
+			finger_set(t, l);
+	}
 	if (!l)
 		return NULL;
 	r = leaf_rank(l, addr);
@@ -1507,6 +1529,7 @@ int mt_store(struct mt_tree *t, uint64_t start, uint64_t end, void *val)
 	if (write_reserve(t, 2))
 		return -ENOMEM;
 	/* Point of no return */
+	t->writing = 1;
 	t->hint = NULL;
 	l = walk(t, start, &p);
 	if (l && leaf_overlap(l, start, end, &i0, &i1)) {
@@ -1526,6 +1549,7 @@ int mt_store(struct mt_tree *t, uint64_t start, uint64_t end, void *val)
 	}
 	erase_range(t, start, end);
 	insert_free(t, start, end, val);
+	t->hint = NULL;
 	write_done(t);
 	return 0;
 }
@@ -1542,6 +1566,7 @@ int mt_erase(struct mt_tree *t, uint64_t start, uint64_t end)
 	if (write_reserve(t, 1))
 		return -ENOMEM;
 	/* Point of no return */
+	t->writing = 1;
 	t->hint = NULL;
 	l = walk(t, start, &p);
 	if (l && leaf_overlap(l, start, end, &i0, &i1)) {
@@ -1564,6 +1589,7 @@ int mt_erase(struct mt_tree *t, uint64_t start, uint64_t end)
 		}
 	}
 	erase_range(t, start, end);
+	t->hint = NULL;
 	write_done(t);
 	return 0;
 }
@@ -1785,6 +1811,7 @@ static void *cursor_take(struct mt_cursor *c, struct mt_leaf *l, int i,
 	c->leaf = &l->h;
 	c->slot = i;
 	c->seq = c->tree->seq;
+	finger_set(c->tree, l);
 	c->lo = es(l, i);
 	c->hi = ee(l, i);
 	return leaf_out(l, i, start, end);

@@ -40,12 +40,17 @@ struct mt_tree {
 	uint64_t nodes[2];	/* leaves and inner nodes in use */
 	uint64_t unchecked;	/* debug builds: writes since the last validation */
 	/*
-	 * The leaf the last write changed (NULL if that write moved entries
-	 * between leaves), valid while seq == hint_seq: searches right after
-	 * a write near it start there instead of at the root.
+	 * The finger: the leaf the last search found or the last write
+	 * changed (NULL if that write moved entries between leaves), valid
+	 * while seq == hint_seq.  Searches near it start there instead of at
+	 * the root (the kernel moves its iterator instead of looking up
+	 * again; this gives every caller that for free).  Reads update it
+	 * although they take a const tree: an address space belongs to one
+	 * thread at a time.
 	 */
 	struct mt_node *hint;
 	uint64_t hint_seq;
+	uint32_t writing;	/* a write is under way: no finger */
 };
 
 #define MT_TREE_INIT { .root = NULL }

@@ -77,6 +77,8 @@ struct rp_proc {
 	bool pend_clone;		/* it is clone/clone3/fork/vfork */
 	uint64_t pend_clone_flags;
 	long pend_child;		/* child created before the call resumed */
+	bool pend_applied;		/* a munmap applied before it resumed */
+	int64_t pend_model;		/* ... and what the model returned */
 };
 
 /* Where a piece of the line being parsed came from, for LINE:COLUMN. */
@@ -102,6 +104,8 @@ struct replay {
 	const char *name;
 	unsigned int line;
 	int status;
+	bool early;			/* the call resuming was applied early */
+	int64_t early_model;		/* its result then */
 	struct rp_seg seg[2];
 	int nseg;
 	/* the error of the current line, kept until it is printed */
@@ -877,6 +881,9 @@ static bool is_err(int64_t v)
 	return v < 0 && v >= -4095;
 }
 
+static bool early_munmaps(struct replay *r, struct rp_proc *self,
+			  uint64_t addr, uint64_t len);
+
 static void do_mmap(struct replay *r, struct rp_call *c)
 {
 	uint64_t addr, len, prot, flags, off;
@@ -922,6 +929,12 @@ static void do_mmap(struct replay *r, struct rp_call *c)
 						  (int)prot,
 						  (int)(flags | MAP_NOREPLACE_),
 						  file, off);
+			if (again == -EEXIST &&
+			    early_munmaps(r, c->proc, (uint64_t)c->recorded, len))
+				again = uvma_mmap(mm, (uint64_t)c->recorded, len,
+						  (int)prot,
+						  (int)(flags | MAP_NOREPLACE_),
+						  file, off);
 			if (again == -EEXIST)
 				uvma_mmap(mm, (uint64_t)c->recorded, len,
 					  (int)prot, (int)(flags | MAP_FIXED_),
@@ -938,7 +951,53 @@ static void do_munmap(struct replay *r, struct rp_call *c)
 	if (!want_args(r, c, 2, 2) || !arg_num(r, c->a[0], &addr) ||
 	    !arg_num(r, c->a[1], &len))
 		return;
-	finish(r, c, "munmap", uvma_munmap(c->proc->mm->mm, addr, len));
+	finish(r, c, "munmap", r->early ? r->early_model
+					: uvma_munmap(c->proc->mm->mm, addr, len));
+}
+
+/*
+ * early_munmaps() - apply now the unfinished munmaps of other threads of
+ * @self's address space that overlap [addr, addr + len).  strace shows a
+ * call unfinished from its entry until its result; when another thread's
+ * mmap returns an address such a munmap was freeing, the kernel ran the
+ * munmap first.  Each is marked so its resumed line only compares.
+ * Returns whether any was applied.
+ */
+static bool early_munmaps(struct replay *r, struct rp_proc *self,
+			  uint64_t addr, uint64_t len)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < r->nprocs; i++) {
+		struct rp_proc *q = r->procs[i];
+		struct rp_span a[RP_MAXARGS];
+		char text[256];
+		const char *bad, *p;
+		uint64_t ua, ul;
+		size_t n;
+
+		if (q == self || q->mm != self->mm || !q->pend_len ||
+		    q->pend_applied || q->pend_len + 1 >= sizeof(text) ||
+		    q->pend_len < 7 || memcmp(q->pend, "munmap(", 7))
+			continue;
+		memcpy(text, q->pend, q->pend_len);
+		text[q->pend_len] = ')';
+		if (!rp_split_args(text + 7, text + q->pend_len + 1, a,
+				   RP_MAXARGS, &n, &bad) || n != 2)
+			continue;
+		p = a[0].p;
+		if (!rp_number(&p, a[0].e, &ua) || p != a[0].e)
+			continue;
+		p = a[1].p;
+		if (!rp_number(&p, a[1].e, &ul) || p != a[1].e)
+			continue;
+		if (ua >= addr + len || addr >= ua + ul)
+			continue;
+		q->pend_model = uvma_munmap(q->mm->mm, ua, ul);
+		q->pend_applied = true;
+		any = true;
+	}
+	return any;
 }
 
 static void do_mprotect(struct replay *r, struct rp_call *c, bool pkey)
@@ -1967,6 +2026,7 @@ static void pend_store(struct replay *r, struct rp_proc *p, const char *s,
 	p->pend_col = r->seg[0].col + (unsigned int)(s - r->seg[0].p);
 	p->pend_clone = is_clone_call(id);
 	p->pend_child = 0;
+	p->pend_applied = false;
 	p->pend_clone_flags = 0;
 	if (id == K_VFORK) {
 		p->pend_clone_flags = CLONE_VM_ | CLONE_VFORK_;
@@ -2062,7 +2122,11 @@ static void resumed(struct replay *r, struct rp_proc *proc, const char *p,
 	r->nseg = 2;
 	proc->pend_len = 0;
 	proc->pend_clone = false;
+	r->early = proc->pend_applied;
+	r->early_model = proc->pend_model;
+	proc->pend_applied = false;
 	apply_call(r, proc, id, r->join, n, r->join + len);
+	r->early = false;
 }
 
 /* is_end_line() - "@end", after an optional pid prefix. */

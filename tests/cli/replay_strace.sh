@@ -56,5 +56,16 @@ rc=$?
 if [ $rc -eq 0 ] && [ "$(coalesce < "$tmp/out")" = "$(coalesce < "$data/threads.expect")" ]; then ok; else
 	bad "threads rc=$rc"; diff <(coalesce < "$data/threads.expect") <(coalesce < "$tmp/out") | head; fi
 [ "$(grep -c 'unfinished' "$data/threads.log")" -gt 100 ] && ok || bad "threads.log has few unfinished calls"
+# unmerged.log (examples/gen/unmerged.c, single-threaded): every result
+# agrees under --strict, the pages agree; the kernel leaves one pair of
+# compatible VMAs unmerged that uvma merges (a known difference of the VMA
+# core, docs/replay.md): reported here, not failed, until it is fixed.
+"$uvma" replay --strict --exec-snapshot "$data/unmerged.snapshot" "$data/unmerged.log" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 0 ] && [ "$(coalesce < "$tmp/out")" = "$(coalesce < "$data/unmerged.expect")" ]; then ok; else
+	bad "unmerged rc=$rc"; fi
+if ! diff -q <(awk '{print $1, $2}' "$data/unmerged.expect") <(awk '{print $1, $2}' "$tmp/out") >/dev/null; then
+	echo "KNOWN DIFFERENCE (not a failure): unmerged.log boundaries differ from the kernel's"
+fi
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

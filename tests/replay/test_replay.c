@@ -315,13 +315,20 @@ TEST(replay_execve_starts_empty)
 	run_free(&R);
 }
 
-/* read_file() - the file at @path, NUL-terminated, or NULL. */
-static char *read_file(const char *path)
+#ifndef UVMA_SOURCE_DIR
+#define UVMA_SOURCE_DIR "."
+#endif
+
+/* read_file() - the source tree's file @name, NUL-terminated, or NULL. */
+static char *read_file(const char *name)
 {
-	FILE *f = fopen(path, "r");
+	char path[512];
+	FILE *f;
 	char *buf;
 	long n;
 
+	snprintf(path, sizeof(path), "%s/%s", UVMA_SOURCE_DIR, name);
+	f = fopen(path, "r");
 	if (!f)
 		return NULL;
 	fseek(f, 0, SEEK_END);
@@ -338,9 +345,6 @@ static char *read_file(const char *path)
 	return buf;
 }
 
-#ifndef UVMA_SOURCE_DIR
-#define UVMA_SOURCE_DIR "."
-#endif
 
 static const char *const corpus[] = {
 	"examples/quickstart.trace", "examples/fork.trace", "examples/files.trace",
@@ -359,12 +363,9 @@ TEST(replay_allocation_failure_everywhere)
 					     "examples/files.trace" };
 
 	for (size_t f = 0; f < 2; f++) {
-		char path[512];
-		char *text;
+		char *text = read_file(names[f]);
 		uint64_t total;
 
-		snprintf(path, sizeof(path), "%s/%s", UVMA_SOURCE_DIR, names[f]);
-		text = read_file(path);
 		ASSERT_NOT_NULL(text);
 		{
 			struct run R;
@@ -403,12 +404,9 @@ TEST(replay_corrupted_traces_never_crash)
 	unsigned rounds = 150 * test_scale();
 
 	for (size_t f = 0; f < sizeof(corpus) / sizeof(corpus[0]); f++) {
-		char path[512];
-		char *text;
+		char *text = read_file(corpus[f]);
 		size_t len;
 
-		snprintf(path, sizeof(path), "%s/%s", UVMA_SOURCE_DIR, corpus[f]);
-		text = read_file(path);
 		ASSERT_NOT_NULL(text);
 		len = strlen(text);
 		for (unsigned i = 0; i < rounds; i++) {

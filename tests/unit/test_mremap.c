@@ -224,6 +224,29 @@ TEST(mremap_live_dontunmap_partial)
  * unmap covers a later VMA removes it too; sealed sources refuse every
  * mode (EPERM, before the EINVAL of old_len 0).
  */
+/*
+ * A multi-VMA DONTUNMAP move whose range ends inside the last VMA: the
+ * walk stops at the end of the range (found by the differential test
+ * against the page model: uvma kept finding the still-mapped source VMA
+ * and moved it again and again).
+ *
+ * 0123456789abcdef     (pages from 0xa0000)
+ * AABBBB               move [1,5) to 0xb0000, DONTUNMAP: A and B stay,
+ *                      one page of A and three of B appear at 0xb0000
+ */
+TEST(mremap_live_multi_dontunmap_ends_inside)
+{
+	static const struct live_op ops[] = {
+		{ L_MMAP, 0xa0000, 2 * K4, PROT_READ, FX },
+		{ L_MMAP, 0xa2000, 4 * K4, RW, FX },
+		MR(0xa1000, 4 * K4, 4 * K4, FIX | MREMAP_DONTUNMAP, 0xb0000),
+		MR(0xa1000, 4 * K4, 4 * K4, FIX, 0xc0000),
+		{ L_END },
+	};
+
+	LIVE_CHECK(ops);
+}
+
 TEST(mremap_live_shrink_sealed)
 {
 	static const struct live_op ops[] = {

@@ -137,7 +137,9 @@ static uint64_t count_mm_mlocked_page_nr(struct uvma_mm *mm, uint64_t start,
 
 /*
  * populate_hits_eof() - would faulting [start, end) of file VMA @vma reach
- * a page past the end of a regular file (SIGBUS, -EFAULT to gup)?
+ * a page past the end of the file (SIGBUS, -EFAULT to gup)?  Regular files
+ * and memfds (live: mlock of a memfd mapping past its size is -ENOMEM);
+ * shared anonymous memory is as long as its mapping.
  */
 static bool populate_hits_eof(const struct vm_area_struct *vma,
 			      uint64_t end)
@@ -145,7 +147,7 @@ static bool populate_hits_eof(const struct vm_area_struct *vma,
 	const struct uvma_file *f = vma->vm_file;
 	uint64_t last_pgoff, eof_pages;
 
-	if (!f || f->kind != UVMA_FKIND_REGULAR)
+	if (!f || f->kind == UVMA_FKIND_SHMEM_ZERO)
 		return false;
 	last_pgoff = vma->vm_pgoff + ((end - vma->vm_start) >> PAGE_SHIFT) - 1;
 	eof_pages = PAGE_ALIGN(f->size) >> PAGE_SHIFT;
@@ -167,6 +169,10 @@ static int mlock_populate(struct uvma_mm *mm, uint64_t start, uint64_t end,
 	struct vm_area_struct *vma;
 	VMA_ITERATOR(vmi, mm_core(mm), start);
 
+	/* Nothing to fault (mlock of length 0): an empty range still finds
+	 * the VMA around start, whose populate error must not be reported. */
+	if (start >= end)
+		return 0;
 	for_each_vma_range(vmi, vma, end) {
 		uint64_t nend = vma->vm_end < end ? vma->vm_end : end;
 		int err = 0;

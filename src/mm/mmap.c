@@ -231,7 +231,13 @@ int64_t get_unmapped_area(struct uvma_mm *mm, struct uvma_file *file,
 		ret = thp_get_unmapped_area(mm, addr, len, 0, flags, vm_flags);
 	else
 		ret = mm_get_unmapped_area(mm, addr, len, flags, vm_flags);
-	if (ret < 0)
+	/*
+	 * IS_ERR_VALUE(): a MAP_FIXED address in [-4095, -1] comes back as
+	 * that "error" (live: mmap(~0, MAP_FIXED) fails with EPERM, at
+	 * 0xfffffffffffff001 with errno 4095); -4096 and below go on to the
+	 * task-size check (ENOMEM).
+	 */
+	if (ret < 0 && ret >= -4095)
 		return ret;
 	if ((uint64_t)ret > mm->cfg.task_size - len)
 		return -ENOMEM;
@@ -382,7 +388,9 @@ static int64_t mmap_region(struct uvma_mm *mm, struct mmap_state *map)
 	/* __mmap_complete() */
 	vm_stat_account(mm, vma->vm_flags, (int64_t)map->pglen);
 	if (vma->vm_flags & VM_LOCKED) {
-		if ((vma->vm_flags & VM_SPECIAL) || (vma->vm_flags & VM_HUGETLB))
+		/* Live: a droppable VMA made under MCL_FUTURE loses "lo"
+		 * here, after the merge attempt (which "lo" made fail). */
+		if (vma->vm_flags & (VM_SPECIAL | VM_HUGETLB | VM_DROPPABLE))
 			vma->vm_flags &= ~VM_LOCKED_MASK;
 		else
 			mm->locked_vm += map->pglen;
@@ -563,8 +571,12 @@ int64_t uvma_mmap(struct uvma_mm *mm, uint64_t addr, uint64_t len, int prot,
 			vm_flags |= VM_SHARED | VM_MAYSHARE;
 			break;
 		case UVMA_MAP_DROPPABLE:
-			/* Locked or stack areas make no sense droppable. */
-			if (vm_flags & (VM_LOCKED | VM_GROWSDOWN))
+			/*
+			 * Locked or stack areas make no sense droppable: MAP_LOCKED
+			 * is refused, but mlockall(MCL_FUTURE)'s lock is not
+			 * (live: the mapping is made, without "lo").
+			 */
+			if ((flags & UVMA_MAP_LOCKED) || (vm_flags & VM_GROWSDOWN))
 				return -EINVAL;
 			vm_flags |= VM_DROPPABLE | VM_NORESERVE |
 				    VM_WIPEONFORK | VM_DONTDUMP;

@@ -1017,6 +1017,7 @@ static void insert_slow(struct mt_tree *t, struct mt_leaf *l, int pos,
 	struct ent a[2 * MT_NCAP + 2];
 	struct mt_leaf *r;
 	int n = leaf_gather(l, a), m;
+	bool carve;
 
 	memmove(&a[pos + 1], &a[pos], (size_t)(n - pos) * sizeof(a[0]));
 	a[pos] = (struct ent){ s, e, v };
@@ -1027,7 +1028,14 @@ static void insert_slow(struct mt_tree *t, struct mt_leaf *l, int pos,
 		gap_update(l->next ? &l->next->h : NULL);
 		return;
 	}
-	if (l->h.parent) {
+	/*
+	 * Carving: the new entry goes just before the last entry of the tree
+	 * (a piece mapped at the start of what is left of a reservation).
+	 * Split the remainder off alone instead of sharing: the pieces that
+	 * follow go to the end of this leaf through append_prev().
+	 */
+	carve = pos >= n - 2 && !l->next && ents_fit_one(a, n - 1);
+	if (l->h.parent && !carve) {
 		struct mt_inner *p = IN(l->h.parent);
 		int j = slot_in_parent(&l->h);
 
@@ -1054,8 +1062,8 @@ static void insert_slow(struct mt_tree *t, struct mt_leaf *l, int pos,
 	 * Split.  Growing at the right or left edge of the tree keeps the old
 	 * leaf full, so trees built in address order (either way) are packed.
 	 */
-	if (pos == n - 1 && !l->next && ents_fit_one(a, n - 1))
-		m = n - 1;
+	if (carve)
+		m = n - 1;	/* the last entry moves out alone */
 	else if (pos == 0 && !l->prev && ents_fit_one(a + 1, n - 1))
 		m = 1;
 	else
@@ -1068,6 +1076,48 @@ static void insert_slow(struct mt_tree *t, struct mt_leaf *l, int pos,
 	gap_update(&l->h);
 	gap_update(&r->h);
 	gap_update(r->next ? &r->next->h : NULL);
+}
+
+/*
+ * append_prev() - a new first entry [s, e) for leaf @l (full, or the last
+ * leaf) goes at the end of its left sibling instead, if that has room: no
+ * split.  The separator between them rises to e (still at most l's first
+ * start).  With the split rule of insert_slow() that moves a carved last
+ * entry out alone, this keeps leaves full when a large entry is carved up
+ * from its start (a reservation mapped piece by piece: every new piece
+ * lands just before the remainder).  Returns 1 if done, 0 if not possible.
+ */
+static int can_append_prev(const struct path *p, const struct mt_leaf *l,
+			   uint64_t s, uint64_t e)
+{
+	const struct mt_leaf *pv = l->prev;
+	int j;
+
+	if (!p->depth || !pv)
+		return 0;
+	j = p->slot[p->depth - 1];
+	return j > 0 && p->node[p->depth - 1]->child[j - 1] == &pv->h &&
+	       pv->h.count < lcap(pv) && fits(pv, s, e);
+}
+
+static int append_prev(struct path *p, struct mt_leaf *l, uint64_t s,
+		       uint64_t e, void *v)
+{
+	struct mt_inner *par;
+	struct mt_leaf *pv = l->prev;
+	int j;
+
+	if (!can_append_prev(p, l, s, e))
+		return 0;
+	par = p->node[p->depth - 1];
+	j = p->slot[p->depth - 1];
+	eput(pv, pv->h.count, s, e, v);
+	pv->h.count++;
+	if (par->key[j] < e)
+		par->key[j] = e;
+	gap_update(&pv->h);
+	gap_update(&l->h);
+	return 1;
 }
 
 /*
@@ -1090,6 +1140,9 @@ static void insert_at(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 		if (j + 1 < in->h.count && in->key[j + 1] < e)
 			in->key[j + 1] = e;
 	}
+	if (pos == 0 && (n == lcap(l) || !fits(l, s, e) || !l->next) &&
+	    append_prev(p, l, s, e, v))
+		return;
 	if (n == lcap(l) || !fits(l, s, e)) {
 		insert_slow(t, l, pos, s, e, v);
 		return;
@@ -1315,7 +1368,13 @@ static void leaf_delete(struct mt_tree *t, struct path *p, struct mt_leaf *l, in
 		}
 		return;
 	}
-	if (l->h.count < MT_LMIN) {
+	/*
+	 * The last leaf of the tree may stay small (only emptied): it is where
+	 * a reservation carved from its start keeps its remainder, and sharing
+	 * with its full neighbour at every carve would leave both half full.
+	 * One small leaf costs nothing in height or memory.
+	 */
+	if (l->h.count < MT_LMIN && (l->next || l->h.count == 0)) {
 		rebalance_leaf(t, l);
 		return;
 	}
@@ -1467,7 +1526,8 @@ static int leaf_replace(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 				in->key[j + 1] = e;
 		}
 	}
-	if (p->depth && nc < MT_LMIN) {
+	if (p->depth && d < 0 && nc < MT_LMIN && l->next) {
+		/* See leaf_delete() for why the last leaf may stay small. */
 		rebalance_leaf(t, l);	/* refreshes the gaps it touches */
 		return 1;
 	}
@@ -1541,6 +1601,21 @@ int mt_store(struct mt_tree *t, uint64_t start, uint64_t end, void *val)
 			write_done(t);
 			return 0;
 		}
+		if (i0 == 0 && !l->next && es(l, 0) >= start &&
+		    can_append_prev(&p, l, start, end) &&
+		    leaf_replace(t, &p, l, 0, i1, a,
+				 remnants(l, 0, i1, start, end, NULL, a))) {
+			/*
+			 * Carving the head of the last leaf's first entry (what
+			 * is left of a reservation): the new piece goes to the
+			 * end of the previous leaf, which fills up, instead of
+			 * into this one, which would split half and half.
+			 */
+			append_prev(&p, l, start, end, val);
+			t->count++;
+			write_done(t);
+			return 0;
+		}
 		if (leaf_replace(t, &p, l, i0, i1, a,
 				 remnants(l, i0, i1, start, end, val, a))) {
 			write_done(t);
@@ -1573,8 +1648,9 @@ int mt_erase(struct mt_tree *t, uint64_t start, uint64_t end)
 		if (i1 == i0 + 1 && es(l, i0) == start && ee(l, i0) == end) {
 			/* Exactly one entry: drop it where the walk ended.  The
 			 * leaf stays put unless it falls below the minimum. */
-			bool stays = l->h.parent ? l->h.count - 1 >= MT_LMIN :
-						   l->h.count > 1;
+			bool stays = l->h.count > 1 &&
+				     (!l->h.parent || !l->next ||
+				      l->h.count - 1 >= MT_LMIN);
 
 			leaf_delete(t, &p, l, i0);
 			t->hint = stays ? &l->h : NULL;

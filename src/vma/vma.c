@@ -187,7 +187,12 @@ struct vm_area_struct *find_vma_prev(struct vma_mm *mm, uint64_t addr,
 struct vm_area_struct *find_vma_intersection(struct vma_mm *mm, uint64_t start,
 					     uint64_t end)
 {
-	struct vm_area_struct *vma = find_vma(mm, start);
+	struct vm_area_struct *vma;
+
+	/* An empty range meets nothing (Linux: mt_find() with max < index). */
+	if (start >= end)
+		return NULL;
+	vma = find_vma(mm, start);
 
 	return vma && vma->vm_start < end ? vma : NULL;
 }

@@ -370,12 +370,16 @@ static char *scenario(struct kd_ctx *c, const char *name, const char *trace,
 
 	if (!f)
 		return NULL;
-	maps = kd_maps_view(c->env.mode, l->smaps);
+	maps = kd_expect_view(c->env.mode, l->smaps);
 	fprintf(f, "# uvma kdiff reproducer: %s (%s mode)\n", name,
 		mode_name(c->env.mode));
 	fprintf(f, "# kernel: %s\n", c->k.version);
-	if (c->env.mode == KD_ALLOC)
-		fprintf(f, "# replay with --initial and the .initial.smaps file beside this one\n");
+	if (c->env.mode == KD_ALLOC || c->k.cfg.cap_ipc_lock)
+		fprintf(f, "# replay-options:%s%s%s%s\n",
+			c->env.mode == KD_ALLOC ? " --initial " : "",
+			c->env.mode == KD_ALLOC ? name : "",
+			c->env.mode == KD_ALLOC ? ".min.initial.smaps" : "",
+			c->k.cfg.cap_ipc_lock ? " --root" : "");
 	fprintf(f, "# the model said: ");
 	for (const char *p = v->what ? v->what : ""; *p; p++) {
 		fputc(*p, f);

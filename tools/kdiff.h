@@ -192,7 +192,11 @@ char *kd_format_trace(const struct kd_env *env, const struct kd_op *ops,
  */
 char *kd_smaps_view(enum kd_mode mode, const char *smaps);
 
-/* kd_maps_view() - kd_smaps_view() without the VmFlags lines. */
-char *kd_maps_view(enum kd_mode mode, const char *smaps);
+/*
+ * kd_expect_view() - the kernel's answer as the lines of an @expect block:
+ * maps lines (window mode: the window and [vsyscall]), '*' for the device
+ * and inode of files, each VmFlags line as a comment below its VMA.
+ */
+char *kd_expect_view(enum kd_mode mode, const char *smaps);
 
 #endif

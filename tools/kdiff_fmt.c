@@ -587,7 +587,42 @@ char *kd_smaps_view(enum kd_mode mode, const char *smaps)
 	return view(mode, smaps, true);
 }
 
-char *kd_maps_view(enum kd_mode mode, const char *smaps)
+char *kd_expect_view(enum kd_mode mode, const char *smaps)
 {
-	return view(mode, smaps, false);
+	struct sb b = { 0 };
+	const char *l = smaps;
+	bool keep = false;
+
+	while (l && *l) {
+		const char *e = strchr(l, '\n');
+		size_t n = e ? (size_t)(e - l) : strlen(l);
+		uint64_t s, t;
+
+		if (is_header(l, &s, &t)) {
+			char range[64], perms[8], off[32], dev[32], ino[32];
+			int used = 0;
+
+			/* the window, and the gate VMA every maps ends with */
+			keep = mode != KD_WINDOW ||
+			       (s >= KD_WINDOW_BASE && t <= KD_WINDOW_END) ||
+			       s >= 0xffffffffff600000ull;
+			if (keep && sscanf(l, "%63s %7s %31s %31s %31s%n", range,
+					   perms, off, dev, ino, &used) == 5) {
+				const char *name = l + used;
+				bool file = strcmp(ino, "0") != 0;
+
+				while (name < l + n && *name == ' ')
+					name++;
+				sb_add(&b, "%s %s %s %s %s", range, perms, off,
+				       file ? "*" : dev, file ? "*" : ino);
+				if (name < l + n)
+					sb_add(&b, " %.*s", (int)(l + n - name), name);
+				sb_add(&b, "\n");
+			}
+		} else if (keep && strncmp(l, "VmFlags:", 8) == 0) {
+			sb_add(&b, "# %.*s\n", (int)n, l);
+		}
+		l = e ? e + 1 : NULL;
+	}
+	return sb_done(&b, NULL);
 }

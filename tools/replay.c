@@ -1811,6 +1811,19 @@ static size_t count_lines(const char *s, const char *e)
 	return n;
 }
 
+/* has_vmflags() - does text [s, e) hold a "VmFlags:" line? */
+static bool has_vmflags(const char *s, const char *e)
+{
+	const char *a, *b;
+
+	while (next_line(&s, e, &a, &b)) {
+		a = rp_skip_space(a, b);
+		if (b - a >= 8 && memcmp(a, "VmFlags:", 8) == 0)
+			return true;
+	}
+	return false;
+}
+
 /*
  * expect_check() - compare the @expect block with the state of its
  * process; on a difference print both (- expected, + model) and fail.
@@ -1829,7 +1842,11 @@ static void expect_check(struct replay *r)
 		r->nomem = -ENOMEM;
 		return;
 	}
-	err = uvma_maps_text(p->mm->mm, &text, &len);
+	/* A block with VmFlags lines is in smaps form: compare those too. */
+	if (has_vmflags(r->exp, r->exp + r->exp_len))
+		err = uvma_smaps_text(p->mm->mm, 0, &text, &len);
+	else
+		err = uvma_maps_text(p->mm->mm, &text, &len);
 	if (err) {
 		r->nomem = err;
 		return;
@@ -1925,9 +1942,10 @@ static void directive(struct replay *r, struct rp_proc *p, const char *s,
 		rp_bad(r, s, "@end without @expect");
 	} else if (n == 5 && !memcmp(w, "fault", 5) && rest < e) {
 		uint64_t addr;
-		const char *q = rest, *m;
+		const char *q = rest, *m, *sig;
+		size_t nsig;
 		unsigned int access;
-		int res;
+		int res, want;
 
 		if (!rp_number(&q, e, &addr)) {
 			rp_bad(r, q, "@fault: expected an address");
@@ -1935,11 +1953,31 @@ static void directive(struct replay *r, struct rp_proc *p, const char *s,
 		}
 		m = rp_skip_space(q, e);
 		n = rp_ident(m, e);
-		if (m == q || rp_skip_space(m + n, e) != e ||
-		    !((n == 4 && !memcmp(m, "read", 4)) ||
-		      (n == 5 && !memcmp(m, "write", 5)) ||
-		      (n == 4 && !memcmp(m, "exec", 4)))) {
+		if (m == q || !((n == 4 && !memcmp(m, "read", 4)) ||
+				(n == 5 && !memcmp(m, "write", 5)) ||
+				(n == 4 && !memcmp(m, "exec", 4)))) {
 			rp_bad(r, m, "@fault: expected read, write or exec");
+			return;
+		}
+		/* An optional outcome the fault had: SEGV_MAPERR,
+		 * SEGV_ACCERR or SIGBUS (kdiff writes the faults that raised
+		 * a signal so; a refused fault can still change the VMAs). */
+		sig = rp_skip_space(m + n, e);
+		nsig = rp_ident(sig, e);
+		want = UVMA_FAULT_OK;
+		if (sig != e && nsig == 11 && !memcmp(sig, "SEGV_MAPERR", 11))
+			want = UVMA_FAULT_SEGV_MAPERR;
+		else if (sig != e && nsig == 11 && !memcmp(sig, "SEGV_ACCERR", 11))
+			want = UVMA_FAULT_SEGV_ACCERR;
+		else if (sig != e && nsig == 6 && !memcmp(sig, "SIGBUS", 6))
+			want = UVMA_FAULT_SIGBUS;
+		else if (sig != e) {
+			rp_bad(r, sig, "@fault: expected SEGV_MAPERR, SEGV_ACCERR "
+			       "or SIGBUS after the access");
+			return;
+		}
+		if (rp_skip_space(sig + nsig, e) != e) {
+			rp_bad(r, sig + nsig, "@fault: unexpected text");
 			return;
 		}
 		access = m[0] == 'r' ? UVMA_FAULT_READ : m[0] == 'w' ?
@@ -1949,21 +1987,23 @@ static void directive(struct replay *r, struct rp_proc *p, const char *s,
 			r->nomem = res;
 			return;
 		}
-		if (res != UVMA_FAULT_OK) {
+		if (res != want) {
 			static const char *const what[] = {
-				"ok", "SIGSEGV (SEGV_MAPERR)", "SIGSEGV (SEGV_ACCERR)",
-				"SIGBUS" };
+				"no signal", "SIGSEGV (SEGV_MAPERR)",
+				"SIGSEGV (SEGV_ACCERR)", "SIGBUS" };
 
 			r->mismatches++;
-			fprintf(r->o.err, "%s:%u: @fault %#" PRIx64 " %.*s: the model "
-				"raises %s\n", r->name, r->line, addr, (int)n, m,
-				what[res & 3]);
+			fprintf(r->o.err, "%s:%u: @fault %#" PRIx64 " %.*s: ",
+				r->name, r->line, addr, (int)n, m);
+			if (want != UVMA_FAULT_OK)
+				fprintf(r->o.err, "expected %s, ", what[want & 3]);
+			fprintf(r->o.err, "the model raises %s\n", what[res & 3]);
 			if (r->o.strict)
 				r->status = UVMA_EXIT_FAIL;
 		}
 		c.has_result = true;
-		c.recorded = 0;
-		emit(r, &c, "@fault", res, res != UVMA_FAULT_OK);
+		c.recorded = want;
+		emit(r, &c, "@fault", res, res != want);
 	} else {
 		rp_bad(r, s, "unknown directive (expected @maps, @smaps, @check, "
 		       "@expect, @end or @fault ADDR read|write|exec)");

@@ -193,9 +193,9 @@ char *kd_format_trace(const struct kd_env *env, const struct kd_op *ops,
 char *kd_smaps_view(enum kd_mode mode, const char *smaps);
 
 /*
- * kd_expect_view() - the kernel's answer as the lines of an @expect block:
- * maps lines (window mode: the window and [vsyscall]), '*' for the device
- * and inode of files, each VmFlags line as a comment below its VMA.
+ * kd_expect_view() - the kernel's answer as the lines of an @expect block
+ * in smaps form (each maps line followed by its VmFlags line; window mode:
+ * the window and [vsyscall]), '*' for the device and inode of files.
  */
 char *kd_expect_view(enum kd_mode mode, const char *smaps);
 

@@ -193,7 +193,12 @@ static bool range_ok(uint64_t s, uint64_t len)
 	return !overlaps(C.protect, C.nprotect, s & ~(KD_PAGE - 1), e);
 }
 
-/* uffd_watch() - remember a range a userfaultfd may now catch faults in. */
+/*
+ * uffd_watch() - remember a range where faults are not determined by the
+ * VMAs alone: a userfaultfd may catch them, or a guard marker (per page,
+ * which the model does not track) refuse them.  Faults and populating
+ * calls there are skipped.
+ */
 static void uffd_watch(uint64_t s, uint64_t len)
 {
 	/* Stack growth below a registered VMA ends in it too. */
@@ -394,6 +399,24 @@ static void run_uffd(const struct kd_op *op, struct kd_rec *rec)
 	rec->status = KD_DONE;
 }
 
+/*
+ * populates() - does @op fault pages in (and so fail, data-dependently,
+ * on pages a userfaultfd or a guard marker refuses)?
+ */
+static bool populates(const struct kd_op *op)
+{
+	switch (op->op) {
+	case KD_MLOCK:
+		return true;
+	case KD_MLOCK2:
+		return op->prot == 0;
+	case KD_MADVISE:
+		return op->prot == 22 || op->prot == 23 || op->prot == 25;
+	default:
+		return false;
+	}
+}
+
 /* run_op() - resolve, check and run one operation. */
 static void run_op(const struct kd_op *op, struct kd_rec *rec)
 {
@@ -426,6 +449,9 @@ static void run_op(const struct kd_op *op, struct kd_rec *rec)
 	/* The mlock family widens an unaligned start to the page. */
 	if (!range_ok(rec->addr, len + (rec->addr & (KD_PAGE - 1))))
 		return;
+	if (populates(op) && overlaps(C.uffd_ranges, C.nuffd, rec->addr,
+				      rec->addr + len + KD_PAGE))
+		return;
 	switch (op->op) {
 	case KD_MUNMAP:
 		rec->ret = sysret(syscall(SYS_munmap, rec->addr, len));
@@ -435,6 +461,9 @@ static void run_op(const struct kd_op *op, struct kd_rec *rec)
 		break;
 	case KD_MADVISE:
 		rec->ret = sysret(syscall(SYS_madvise, rec->addr, len, op->prot));
+		/* MADV_GUARD_INSTALL: markers go in even when it fails on a hole */
+		if (op->prot == 102)
+			uffd_watch(rec->addr, len);
 		break;
 	case KD_MLOCK:
 		rec->ret = sysret(syscall(SYS_mlock, rec->addr, len));

@@ -364,11 +364,6 @@ static void setup_lines(struct sb *b, const struct kd_env *env,
 	result(b, l, 0, false);
 }
 
-static const char *sig_name(int sig)
-{
-	return sig == 11 ? "SIGSEGV" : sig == 7 ? "SIGBUS" : "SIG???";
-}
-
 static const char *code_name(int sig, int code)
 {
 	if (sig == 11)
@@ -394,10 +389,14 @@ static void op_line(struct sb *b, const struct kd_env *env,
 	}
 	if (op->op == KD_FAULT) {
 		if (rec->status == KD_SIGNAL) {
+			/* strace shows "--- SIGSEGV {...} ---"; the directive
+			 * also says which access it was, so the model can
+			 * make the same fault (it may grow a stack first). */
 			prefix(b, rec->pid);
-			sb_add(b, "--- %s {si_signo=%s, si_code=%s, si_addr=%#" PRIx64 "} ---\n",
-			       sig_name(rec->sig), sig_name(rec->sig),
-			       code_name(rec->sig, rec->code), rec->addr);
+			sb_add(b, "@fault %#" PRIx64 " %s %s\n", rec->addr,
+			       op->prot ? "write" : "read",
+			       rec->sig == 11 ? code_name(rec->sig, rec->code) :
+			       "SIGBUS");
 			return;
 		}
 		prefix(b, rec->pid);
@@ -620,7 +619,7 @@ char *kd_expect_view(enum kd_mode mode, const char *smaps)
 				sb_add(&b, "\n");
 			}
 		} else if (keep && strncmp(l, "VmFlags:", 8) == 0) {
-			sb_add(&b, "# %.*s\n", (int)n, l);
+			sb_add(&b, "%.*s\n", (int)n, l);
 		}
 		l = e ? e + 1 : NULL;
 	}

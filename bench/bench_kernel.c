@@ -43,9 +43,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "uvma/uvma.h"
 
 #define PG 4096ull
@@ -67,19 +67,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+	return bench_rnd(&rng_state);
 }
 
 static void fail(const char *side, const char *what, int64_t ret)
@@ -226,11 +214,11 @@ static double time_pairs(struct side *s, enum pair p, uint64_t base,
 	double best = 1e30;
 
 	for (int run = 0; run < 3; run++) {
-		double t0 = now_ns(), t;
+		double t0 = bench_now_ns(), t;
 
 		for (size_t j = 0; j < k; j++)
 			pair_fn[p](s, base, at[j]);
-		t = (now_ns() - t0) / (double)k;
+		t = (bench_now_ns() - t0) / (double)k;
 		best = t < best ? t : best;
 	}
 	return best;
@@ -353,7 +341,7 @@ static double unit_suite_seconds(const char *path)
 	pid_t pid;
 
 	fflush(stdout);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	pid = fork();
 
 	if (pid == 0) {
@@ -365,7 +353,7 @@ static double unit_suite_seconds(const char *path)
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0)
 		return -1;
-	return (now_ns() - t0) / 1e9;
+	return (bench_now_ns() - t0) / 1e9;
 }
 
 static void print_row(const char *pname, const char *posname, size_t n,

@@ -24,8 +24,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench.h"
 #include "tree/tree.h"
 
 #define PG 4096ull
@@ -43,19 +43,7 @@ static bool quick;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+	return bench_rnd(&rng_state);
 }
 
 static void *xmalloc(size_t n)
@@ -138,7 +126,7 @@ static double bench_load(const struct mt_tree *t, const struct layout *l)
 {
 	size_t total = ops_per_run(), i = 0;
 	uint64_t acc = 0;
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 
 	for (size_t done = 0; done < total; done++) {
 		acc += (uintptr_t)mt_load(t, l->at[i] + (done & (PG - 1)), NULL, NULL);
@@ -146,7 +134,7 @@ static double bench_load(const struct mt_tree *t, const struct layout *l)
 			i = 0;
 	}
 	sink += acc;
-	return (now_ns() - t0) / (double)total;
+	return (bench_now_ns() - t0) / (double)total;
 }
 
 /*
@@ -162,21 +150,21 @@ static void bench_store_erase(struct mt_tree *t, const struct layout *l,
 
 	for (size_t r = 0; r < rounds; r++) {
 		size_t first = (r * m) % l->n;
-		double t0 = now_ns(), t1;
+		double t0 = bench_now_ns(), t1;
 
 		for (size_t i = 0; i < m; i++) {
 			uint64_t p = l->at[(first + i) % l->n] + PG;
 
 			must(mt_store(t, p, p + PG, val(0)), "store");
 		}
-		t1 = now_ns();
+		t1 = bench_now_ns();
 		for (size_t i = 0; i < m; i++) {
 			uint64_t p = l->at[(first + i) % l->n] + PG;
 
 			must(mt_erase(t, p, p + PG), "erase");
 		}
 		ts += t1 - t0;
-		te += now_ns() - t1;
+		te += bench_now_ns() - t1;
 	}
 	*store = ts / (double)(rounds * m);
 	*erase = te / (double)(rounds * m);
@@ -185,7 +173,7 @@ static void bench_store_erase(struct mt_tree *t, const struct layout *l,
 static double bench_pair(struct mt_tree *t, const struct layout *l)
 {
 	size_t total = ops_per_run() / 2, i = 0;
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 
 	for (size_t done = 0; done < total; done++) {
 		uint64_t p = l->at[i] + PG;
@@ -195,14 +183,14 @@ static double bench_pair(struct mt_tree *t, const struct layout *l)
 		if (++i == l->n)
 			i = 0;
 	}
-	return (now_ns() - t0) / (double)total;
+	return (bench_now_ns() - t0) / (double)total;
 }
 
 static double bench_next(const struct mt_tree *t, const struct layout *l)
 {
 	size_t total = ops_per_run(), done = 0;
 	uint64_t acc = 0, s, e;
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 
 	while (done < total) {
 		struct mt_cursor c;
@@ -215,14 +203,14 @@ static double bench_next(const struct mt_tree *t, const struct layout *l)
 	}
 	sink += acc;
 	(void)l;
-	return (now_ns() - t0) / (double)done;
+	return (bench_now_ns() - t0) / (double)done;
 }
 
 static double bench_gap(const struct mt_tree *t, const struct layout *l, bool highest)
 {
 	size_t total = ops_per_run() / 2, i = 0;
 	uint64_t acc = 0, a = 0;
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 
 	for (size_t done = 0; done < total; done++) {
 		uint64_t at = l->at[i];
@@ -234,7 +222,7 @@ static double bench_gap(const struct mt_tree *t, const struct layout *l, bool hi
 			i = 0;
 	}
 	sink += acc;
-	return (now_ns() - t0) / (double)total;
+	return (bench_now_ns() - t0) / (double)total;
 }
 
 static double min2(double a, double b)
@@ -298,10 +286,10 @@ static double chase_ns(size_t bytes)
 	for (size_t i = 0; i < n; i++)
 		*(void **)(base + perm[i] * 64) = base + perm[(i + 1) % n] * 64;
 	p = base;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (size_t i = 0; i < steps; i++)
 		p = *(void **)p;
-	t0 = (now_ns() - t0) / (double)steps;
+	t0 = (bench_now_ns() - t0) / (double)steps;
 	sink += (uintptr_t)p;
 	free(perm);
 	free(buf);

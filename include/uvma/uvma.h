@@ -331,6 +331,86 @@ void uvma_mm_set_start_stack(struct uvma_mm *mm, uint64_t addr);
  */
 int uvma_mm_validate(struct uvma_mm *mm);
 
+/* ---- change notifications ---- */
+
+/*
+ * What a call changed, told to the embedder after the call commits, so it
+ * can mirror the address space (host mappings, shadow page tables) without
+ * diffing.  The kinds, in the order a call reports them:
+ *
+ *   UNMAPPED    [start, end) no longer holds what it held: it was unmapped
+ *               (munmap, brk shrink, mremap shrink, the range a MAP_FIXED
+ *               mapping or an MREMAP_FIXED move replaces);
+ *   MOVED       the pages of [old_start, old_end) now live at [start, end)
+ *               (mremap move); the old range is left unmapped;
+ *   MAPPED      [start, end) is newly mapped with @prot / @flags: mmap,
+ *               brk and mremap growth, stack growth, exec's stack, a
+ *               special mapping, and the source of an MREMAP_DONTUNMAP move
+ *               (which stays mapped, its pages gone);
+ *   PROTECTION  the pages of [start, end) stay but their protection
+ *               changed (mprotect); @prot / @flags are the new ones;
+ *   FLAGS       the pages stay, only other VMA flags changed (@flags: the
+ *               new VM_* bits; madvise, mlock, mseal, uffd registration,
+ *               sticky 'gu' taken over in a merge) or the anon name did;
+ *   INVALIDATE  [start, end) may have changed in any way: re-read it with
+ *               uvma_vma_foreach().  Sent only when the library could not
+ *               allocate the memory to track a call in detail (see
+ *               uvma_alloc_fail_at()); the call itself is unaffected.
+ *
+ * Within a kind, events are in address order (MOVED: in the order the
+ * moves happened) and coalesced: adjacent ranges of one kind with the same
+ * @flags are one event.  Each page appears at most once per kind.  A call
+ * that fails reports only what it changed anyway (the PARTIAL cases of
+ * each call), so a failure that changed nothing reports nothing.  Only
+ * what maps/smaps show is reported: faults that assign an anon_vma,
+ * populate, MADV_DONTNEED and the like change no VMA and report nothing.
+ */
+enum uvma_change_kind {
+	UVMA_CHANGE_UNMAPPED = 1,
+	UVMA_CHANGE_MOVED = 2,
+	UVMA_CHANGE_MAPPED = 3,
+	UVMA_CHANGE_PROTECTION = 4,
+	UVMA_CHANGE_FLAGS = 5,
+	UVMA_CHANGE_INVALIDATE = 6,
+};
+
+struct uvma_change {
+	enum uvma_change_kind kind;
+	uint64_t start, end;		/* the range (MOVED: its new place) */
+	uint64_t old_start, old_end;	/* MOVED: where it was; else start, end */
+	int prot;			/* UVMA_PROT_READ/WRITE/EXEC now
+					 * (MAPPED, PROTECTION, FLAGS); else 0 */
+	uint64_t flags;			/* VM_* bits now (as prot); else 0 */
+};
+
+/*
+ * uvma_notify_fn - receives one change of @mm.  It runs after the call has
+ * committed and before the call returns.  It cannot fail the call.  It may
+ * use the read-only queries on @mm (uvma_vma_at/find/foreach, maps and
+ * smaps text, uvma_fault_check, uvma_mm_map_count, uvma_fork) and anything
+ * on other address spaces; calls that would change @mm return -EBUSY
+ * (uvma_brk() returns the current break) and change nothing.  It must not
+ * destroy @mm or close a uffd context of @mm.
+ */
+typedef void (*uvma_notify_fn)(struct uvma_mm *mm,
+			       const struct uvma_change *change, void *ctx);
+
+/*
+ * uvma_mm_set_notify() - have @fn(@mm, change, @ctx) told every change to
+ * @mm from now on (replacing any earlier callback); @fn NULL stops it.
+ * Every call that can change VMAs reports: mmap, munmap, mprotect,
+ * pkey_mprotect, mremap, brk, madvise, the mlock family, mseal, anon names,
+ * PR_SET_MEMORY_MERGE, uffd register/unregister/close, uvma_fault (stack
+ * growth), exec stack setup and special mappings.  A forked child
+ * (uvma_fork) and an imported address space start without a callback and
+ * are not reported to the parent's.
+ * Cost: while a callback is set, each call copies the VMAs around the
+ * range it touches before it changes them and compares afterwards.
+ * Returns: 0; -ENOMEM (the first registration allocates; nothing changed);
+ * -EBUSY (called from a callback of @mm).
+ */
+int uvma_mm_set_notify(struct uvma_mm *mm, uvma_notify_fn fn, void *ctx);
+
 /* ---- introspection ---- */
 
 /*

@@ -21,7 +21,7 @@ static bool is_valid_name_char(char ch)
 	return ch >= 0x20 && ch <= 0x7e && !strchr("\\`$[]", ch);
 }
 
-int uvma_set_vma_anon_name(struct uvma_mm *mm, uint64_t addr, uint64_t len,
+int uvma__set_vma_anon_name(struct uvma_mm *mm, uint64_t addr, uint64_t len,
 			   const char *name)
 {
 	struct anon_vma_name *anon_name = NULL;
@@ -51,7 +51,7 @@ int uvma_set_vma_anon_name(struct uvma_mm *mm, uint64_t addr, uint64_t len,
 	return err;
 }
 
-int uvma_set_memory_merge(struct uvma_mm *mm, bool on)
+int uvma__set_memory_merge(struct uvma_mm *mm, bool on)
 {
 	struct vm_area_struct *vma;
 	VMA_ITERATOR(vmi, mm_core(mm), 0);

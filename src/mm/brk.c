@@ -76,7 +76,7 @@ unacct:
 	return -ENOMEM;
 }
 
-uint64_t uvma_brk(struct uvma_mm *mm, uint64_t brk)
+uint64_t uvma__brk(struct uvma_mm *mm, uint64_t brk)
 {
 	uint64_t origbrk = mm->brk, newbrk, oldbrk, rlim = mm->cfg.rlimit_data;
 	struct vm_area_struct *brkvma, *next;

@@ -128,7 +128,7 @@ static int setup_arg_pages(struct uvma_mm *mm, struct vm_area_struct *vma,
 	return grow(mm, vma, vma->vm_end - expand, -EFAULT);
 }
 
-int uvma_exec_setup_stack(struct uvma_mm *mm, const struct uvma_exec_params *p,
+int uvma__exec_setup_stack(struct uvma_mm *mm, const struct uvma_exec_params *p,
 			  uint64_t *sp_out)
 {
 	struct vm_area_struct *vma;

@@ -212,7 +212,7 @@ int uvma_fault_check(struct uvma_mm *mm, uint64_t addr, unsigned int access)
 	return grows ? UVMA_FAULT_GROWS_STACK : UVMA_FAULT_OK;
 }
 
-int uvma_fault(struct uvma_mm *mm, uint64_t addr, unsigned int access)
+int uvma__fault(struct uvma_mm *mm, uint64_t addr, unsigned int access)
 {
 	struct vm_area_struct *vma;
 	bool oom;

@@ -400,7 +400,7 @@ static int madvise_populate(struct uvma_mm *mm, uint64_t start, uint64_t end,
 	return 0;
 }
 
-int uvma_madvise(struct uvma_mm *mm, uint64_t addr, uint64_t len, int advice)
+int uvma__madvise(struct uvma_mm *mm, uint64_t addr, uint64_t len, int advice)
 {
 	uint64_t end;
 	int r;

@@ -230,12 +230,12 @@ static int do_mlock(struct uvma_mm *mm, uint64_t start, uint64_t len,
 	return err;
 }
 
-int uvma_mlock(struct uvma_mm *mm, uint64_t addr, uint64_t len)
+int uvma__mlock(struct uvma_mm *mm, uint64_t addr, uint64_t len)
 {
 	return do_mlock(mm, addr, len, VM_LOCKED);
 }
 
-int uvma_mlock2(struct uvma_mm *mm, uint64_t addr, uint64_t len,
+int uvma__mlock2(struct uvma_mm *mm, uint64_t addr, uint64_t len,
 		unsigned int flags)
 {
 	vm_flags_t vm_flags = VM_LOCKED;
@@ -247,7 +247,7 @@ int uvma_mlock2(struct uvma_mm *mm, uint64_t addr, uint64_t len,
 	return do_mlock(mm, addr, len, vm_flags);
 }
 
-int uvma_munlock(struct uvma_mm *mm, uint64_t addr, uint64_t len)
+int uvma__munlock(struct uvma_mm *mm, uint64_t addr, uint64_t len)
 {
 	/* No permission check: munlock works with RLIMIT_MEMLOCK 0. */
 	len = PAGE_ALIGN(len + (addr & ~PAGE_MASK));
@@ -289,7 +289,7 @@ static void apply_mlockall_flags(struct uvma_mm *mm, int flags)
 	}
 }
 
-int uvma_mlockall(struct uvma_mm *mm, int flags)
+int uvma__mlockall(struct uvma_mm *mm, int flags)
 {
 	uint64_t lock_limit;
 
@@ -312,7 +312,7 @@ int uvma_mlockall(struct uvma_mm *mm, int flags)
 	return 0;
 }
 
-int uvma_munlockall(struct uvma_mm *mm)
+int uvma__munlockall(struct uvma_mm *mm)
 {
 	apply_mlockall_flags(mm, 0);
 	return 0;

@@ -115,6 +115,7 @@ void uvma_mm_destroy(struct uvma_mm *mm)
 {
 	if (!mm)
 		return;
+	mm_notify_free(mm);
 	mm_uffd_release_all(mm);
 	vma_mm_destroy(&mm->vmm);
 	uvma__free(mm, sizeof(*mm));

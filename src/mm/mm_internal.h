@@ -78,6 +78,7 @@ struct uvma_mm {
 	bool memory_merge;		/* PR_SET_MEMORY_MERGE */
 	struct uvma_uffd *uffds;	/* contexts created on this mm */
 	uint64_t shmem_ino;		/* next inode for shared anon files */
+	struct mm_notify *notify;	/* change notifications (notify.c) */
 	unsigned int busy;		/* the embedder's code runs inside a
 					 * query or notification: calls that
 					 * change @mm return -EBUSY (notify.c) */
@@ -97,6 +98,60 @@ static inline void mm_notify_release(struct uvma_mm *mm)
 {
 	mm->busy--;
 }
+
+/*
+ * mm_notify_range() - the call in progress will change [start, end) (or the
+ * VMAs next to it); called before the first change there (notify.c).  The
+ * public entry points note the ranges they know; a call notes a range it
+ * chooses itself (mmap's address, a move's destination) once chosen.
+ * Does nothing unless a callback is set.
+ */
+void mm_notify_range(struct uvma_mm *mm, uint64_t start, uint64_t end);
+
+/*
+ * mm_notify_moved() - the pages of [old_start, old_end) now live at
+ * new_start (a move that succeeded; notify.c).
+ */
+void mm_notify_moved(struct uvma_mm *mm, uint64_t old_start, uint64_t old_end,
+		     uint64_t new_start);
+
+/* mm_notify_free() - drop the callback and its buffers (uvma_mm_destroy). */
+void mm_notify_free(struct uvma_mm *mm);
+
+/*
+ * The system calls without their entry points: uvma_NAME() in notify.c
+ * brackets uvma__NAME() (in NAME.c) with the busy check and the change
+ * notifications.  Same arguments and returns as the public calls.
+ */
+int64_t uvma__mmap(struct uvma_mm *mm, uint64_t addr, uint64_t len, int prot,
+		   int flags, struct uvma_file *file, uint64_t off);
+int uvma__munmap(struct uvma_mm *mm, uint64_t addr, uint64_t len);
+int uvma__pkey_mprotect(struct uvma_mm *mm, uint64_t start, uint64_t len,
+			int prot, int pkey);
+int64_t uvma__mremap(struct uvma_mm *mm, uint64_t old_addr, uint64_t old_len,
+		     uint64_t new_len, int flags, uint64_t new_addr);
+uint64_t uvma__brk(struct uvma_mm *mm, uint64_t brk);
+int uvma__madvise(struct uvma_mm *mm, uint64_t addr, uint64_t len, int advice);
+int uvma__mlock(struct uvma_mm *mm, uint64_t addr, uint64_t len);
+int uvma__mlock2(struct uvma_mm *mm, uint64_t addr, uint64_t len,
+		 unsigned int flags);
+int uvma__munlock(struct uvma_mm *mm, uint64_t addr, uint64_t len);
+int uvma__mlockall(struct uvma_mm *mm, int flags);
+int uvma__munlockall(struct uvma_mm *mm);
+int uvma__mseal(struct uvma_mm *mm, uint64_t addr, uint64_t len,
+		unsigned long flags);
+int uvma__set_vma_anon_name(struct uvma_mm *mm, uint64_t addr, uint64_t len,
+			    const char *name);
+int uvma__set_memory_merge(struct uvma_mm *mm, bool on);
+int uvma__uffd_register(struct uvma_uffd *uffd, uint64_t addr, uint64_t len,
+			uint64_t mode);
+int uvma__uffd_unregister(struct uvma_uffd *uffd, uint64_t addr, uint64_t len);
+void uvma__uffd_close(struct uvma_uffd *uffd);
+int uvma__exec_setup_stack(struct uvma_mm *mm, const struct uvma_exec_params *p,
+			   uint64_t *sp_out);
+int uvma__map_special(struct uvma_mm *mm, enum uvma_special kind,
+		      uint64_t addr, uint64_t len);
+int uvma__fault(struct uvma_mm *mm, uint64_t addr, unsigned int access);
 
 /* mmap_min_addr() - the kernel's mmap_min_addr: max(dac, LSM). */
 static inline uint64_t mmap_min_addr(const struct uvma_mm *mm)

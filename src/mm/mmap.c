@@ -497,7 +497,7 @@ static int file_type_checks(const struct uvma_mm *mm, struct uvma_file *file,
 	return 0;
 }
 
-int64_t uvma_mmap(struct uvma_mm *mm, uint64_t addr, uint64_t len, int prot,
+int64_t uvma__mmap(struct uvma_mm *mm, uint64_t addr, uint64_t len, int prot,
 		  int flags, struct uvma_file *file, uint64_t off)
 {
 	struct mmap_state map = { 0 };
@@ -597,6 +597,7 @@ int64_t uvma_mmap(struct uvma_mm *mm, uint64_t addr, uint64_t len, int prot,
 	map.pgoff = pgoff;
 	map.vm_flags = vm_flags;
 	map.file = file;
+	mm_notify_range(mm, addr, addr + len);	/* before anything changes */
 	ret = mmap_region(mm, &map);
 	if (ret < 0)
 		return ret;

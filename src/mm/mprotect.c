@@ -75,7 +75,7 @@ static int mprotect_fixup(struct uvma_mm *mm, struct vma_iterator *vmi,
 	return 0;
 }
 
-int uvma_pkey_mprotect(struct uvma_mm *mm, uint64_t start, uint64_t len,
+int uvma__pkey_mprotect(struct uvma_mm *mm, uint64_t start, uint64_t len,
 		       int prot, int pkey)
 {
 	const int grows = prot & (UVMA_PROT_GROWSDOWN | UVMA_PROT_GROWSUP);

@@ -514,9 +514,13 @@ static int64_t move_vma(struct vma_remap_struct *vrm)
 		return err;
 	if (!vrm_calc_charge(vrm))
 		return -ENOMEM;
+	mm_notify_range(vrm->mm, vrm->new_addr, vrm->new_addr + vrm->new_len);
 	err = copy_vma_and_data(vrm, &new_vma);
 	if (err && !new_vma)
 		return err;
+	if (!err)
+		mm_notify_moved(vrm->mm, vrm->addr, vrm->addr + vrm->old_len,
+				vrm->new_addr);
 
 	vrm_stat_account(vrm, vrm->new_len);
 	if (!err && (vrm->flags & UVMA_MREMAP_DONTUNMAP))
@@ -680,7 +684,7 @@ static int64_t remap_move(struct vma_remap_struct *vrm)
 	return res;
 }
 
-int64_t uvma_mremap(struct uvma_mm *mm, uint64_t old_addr, uint64_t old_len,
+int64_t uvma__mremap(struct uvma_mm *mm, uint64_t old_addr, uint64_t old_len,
 		    uint64_t new_len, int flags, uint64_t new_addr)
 {
 	struct vma_remap_struct vrm = {

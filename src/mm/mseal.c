@@ -73,7 +73,7 @@ static int mseal_apply(struct uvma_mm *mm, uint64_t start, uint64_t end)
 	return 0;
 }
 
-int uvma_mseal(struct uvma_mm *mm, uint64_t addr, uint64_t len,
+int uvma__mseal(struct uvma_mm *mm, uint64_t addr, uint64_t len,
 	       unsigned long flags)
 {
 	uint64_t end;

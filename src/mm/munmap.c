@@ -49,7 +49,7 @@ int do_munmap_range(struct uvma_mm *mm, uint64_t start, uint64_t len)
 	return 0;
 }
 
-int uvma_munmap(struct uvma_mm *mm, uint64_t addr, uint64_t len)
+int uvma__munmap(struct uvma_mm *mm, uint64_t addr, uint64_t len)
 {
 	return do_munmap_range(mm, addr, len);
 }

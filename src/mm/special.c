@@ -118,7 +118,7 @@ int mm_special_vma_new(struct uvma_mm *mm, enum uvma_special kind,
 	return 0;
 }
 
-int uvma_map_special(struct uvma_mm *mm, enum uvma_special kind, uint64_t addr,
+int uvma__map_special(struct uvma_mm *mm, enum uvma_special kind, uint64_t addr,
 		     uint64_t len)
 {
 	return mm_special_vma_new(mm, kind, addr, len, 0);

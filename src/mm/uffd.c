@@ -119,7 +119,7 @@ static int uffd_set_range(struct uvma_mm *mm, uint64_t start, uint64_t end,
 	return 0;
 }
 
-int uvma_uffd_register(struct uvma_uffd *uffd, uint64_t addr, uint64_t len,
+int uvma__uffd_register(struct uvma_uffd *uffd, uint64_t addr, uint64_t len,
 		       uint64_t mode)
 {
 	struct uvma_mm *mm;
@@ -159,7 +159,7 @@ int uvma_uffd_register(struct uvma_uffd *uffd, uint64_t addr, uint64_t len,
 	return uffd_set_range(mm, addr, end, vm_flags, uffd_id(uffd), NULL);
 }
 
-int uvma_uffd_unregister(struct uvma_uffd *uffd, uint64_t addr, uint64_t len)
+int uvma__uffd_unregister(struct uvma_uffd *uffd, uint64_t addr, uint64_t len)
 {
 	struct uvma_mm *mm;
 	struct vm_area_struct *vma;
@@ -198,7 +198,7 @@ static void uffd_unlink(struct uvma_uffd *uffd)
 	uffd->next = NULL;
 }
 
-void uvma_uffd_close(struct uvma_uffd *uffd)
+void uvma__uffd_close(struct uvma_uffd *uffd)
 {
 	if (!uffd)
 		return;

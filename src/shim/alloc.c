@@ -4,7 +4,9 @@
  *
  * Counters are atomics so that distinct address spaces used from distinct
  * threads stay independent; injection itself is meant for single-threaded
- * tests.
+ * tests.  Every access is relaxed: the counters order nothing, and stronger
+ * orders would hide real races elsewhere from ThreadSanitizer (every
+ * allocation would synchronise every thread).
  */
 #include "alloc.h"
 
@@ -13,6 +15,8 @@
 #include <string.h>
 
 #include "uvma/uvma.h"
+
+#define RLX memory_order_relaxed	/* see above */
 
 static _Atomic uint64_t fail_at;       /* 0: injection off */
 static _Atomic int fail_persistent;
@@ -28,31 +32,46 @@ const char *uvma_version(void)
 
 void uvma_alloc_fail_at(uint64_t k, int persistent)
 {
-	atomic_store(&fail_at, k);
-	atomic_store(&fail_persistent, persistent != 0);
-	atomic_store(&seen, 0);
+	atomic_store_explicit(&fail_at, k, RLX);
+	atomic_store_explicit(&fail_persistent, persistent != 0, RLX);
+	atomic_store_explicit(&seen, 0, RLX);
 }
 
-uint64_t uvma_alloc_failures(void) { return atomic_load(&failures); }
-uint64_t uvma_alloc_seen(void) { return atomic_load(&seen); }
-int64_t uvma_alloc_live(void) { return atomic_load(&live_blocks); }
-int64_t uvma_alloc_live_bytes(void) { return atomic_load(&live_bytes); }
+uint64_t uvma_alloc_failures(void)
+{
+	return atomic_load_explicit(&failures, RLX);
+}
+
+uint64_t uvma_alloc_seen(void)
+{
+	return atomic_load_explicit(&seen, RLX);
+}
+
+int64_t uvma_alloc_live(void)
+{
+	return atomic_load_explicit(&live_blocks, RLX);
+}
+
+int64_t uvma_alloc_live_bytes(void)
+{
+	return atomic_load_explicit(&live_bytes, RLX);
+}
 
 void uvma__fault_hit(void)
 {
 	/* A place for a breakpoint: every injected failure passes here. */
-	atomic_fetch_add(&failures, 1);
+	atomic_fetch_add_explicit(&failures, 1, RLX);
 }
 
 /* should_fail() - numbers this allocation and decides whether to fail it. */
 static int should_fail(void)
 {
-	uint64_t k = atomic_load(&fail_at);
-	uint64_t n = atomic_fetch_add(&seen, 1) + 1;
+	uint64_t k = atomic_load_explicit(&fail_at, RLX);
+	uint64_t n = atomic_fetch_add_explicit(&seen, 1, RLX) + 1;
 
 	if (k == 0)
 		return 0;
-	if (n == k || (n > k && atomic_load(&fail_persistent))) {
+	if (n == k || (n > k && atomic_load_explicit(&fail_persistent, RLX))) {
 		uvma__fault_hit();
 		return 1;
 	}
@@ -67,8 +86,8 @@ void *uvma__malloc(size_t size)
 		return NULL;
 	p = malloc(size);
 	if (p) {
-		atomic_fetch_add(&live_blocks, 1);
-		atomic_fetch_add(&live_bytes, (int64_t)size);
+		atomic_fetch_add_explicit(&live_blocks, 1, RLX);
+		atomic_fetch_add_explicit(&live_bytes, (int64_t)size, RLX);
 	}
 	return p;
 }
@@ -86,8 +105,8 @@ void uvma__free(void *p, size_t size)
 {
 	if (!p)
 		return;
-	atomic_fetch_sub(&live_blocks, 1);
-	atomic_fetch_sub(&live_bytes, (int64_t)size);
+	atomic_fetch_sub_explicit(&live_blocks, 1, RLX);
+	atomic_fetch_sub_explicit(&live_bytes, (int64_t)size, RLX);
 	free(p);
 }
 

@@ -26,7 +26,7 @@ struct uvma_file *uvma_file_open(const char *path)
 		return NULL;
 	}
 	f->refcount = 1;
-	f->id = atomic_fetch_add(&next_file_id, 1);
+	f->id = atomic_fetch_add_explicit(&next_file_id, 1, memory_order_relaxed);
 	return f;
 }
 

@@ -80,8 +80,18 @@ int64_t uvma_alloc_live_bytes(void);
  * kernel reports for that internal failure, e.g. -EAGAIN in madvise) and
  * never leaves a partial state that Linux would not leave.
  *
- * Threads: an address space and the files it maps belong to one thread at
- * a time.  Nothing here prints, exits or aborts because of its input.
+ * Threads: one address space - with the files it maps and its uffd
+ * contexts - is used by one thread at a time; calls on it must not overlap
+ * unless the embedder serialises them with its own lock.  Distinct address
+ * spaces that share no file are independent and may be used from
+ * different threads at the same time; a file (struct uvma_file) mapped by
+ * address spaces of different threads needs the embedder's lock around the
+ * calls on all of them (its reference count is a plain integer).  The
+ * library's only global state - allocator counters, file and memfd
+ * identity counters - is atomic.  Fault injection (uvma_alloc_fail_at()) is process-wide and
+ * meant for single-threaded tests.  Tested under ThreadSanitizer
+ * (tests/threads/).  Nothing here prints, exits or aborts because of its
+ * input.
  *
  * Constants: the UVMA_PROT_*, UVMA_MAP_*, UVMA_MREMAP_*, UVMA_MADV_*,
  * UVMA_MCL_*, UVMA_MLOCK_* and UVMA_O_* values are the Linux x86_64 values,

@@ -209,6 +209,15 @@ static vm_flags_t perms_flags(const struct imp_vma *v, bool file)
 	return f;
 }
 
+/* line_starts() - does [p, le) begin with @key?  (The text need not be
+ * NUL-terminated: never compare past the line's end.) */
+static bool line_starts(const char *p, const char *le, const char *key)
+{
+	size_t n = strlen(key);
+
+	return (size_t)(le - p) >= n && !memcmp(p, key, n);
+}
+
 static int parse_text(const char *text, size_t len, struct imp *im,
 		      size_t *err_line)
 {
@@ -223,13 +232,17 @@ static int parse_text(const char *text, size_t len, struct imp *im,
 		line++;
 		if (le > p && le[-1] == '\r')
 			le--;
+		/* /proc text never holds a NUL (found by fuzz_import: a path
+		 * with one printed differently from what was read). */
+		if (memchr(p, '\0', (size_t)(le - p)))
+			goto bad;
 		if (le == p) {
 			/* empty line */
-		} else if (!strncmp(p, "VmFlags:", 8) && cur) {
+		} else if (line_starts(p, le, "VmFlags:") && cur) {
 			if (!parse_vmflags(p + 8, le, &cur->flags))
 				goto bad;
 			cur->has_vmflags = true;
-		} else if (!strncmp(p, "Anonymous:", 10) && cur) {
+		} else if (line_starts(p, le, "Anonymous:") && cur) {
 			const char *s = p + 10;
 			uint64_t kb;
 

@@ -1423,6 +1423,12 @@ int do_vmi_munmap(struct vma_iterator *vmi, struct vma_mm *mm, uint64_t start,
 /* ------------------------------------------------------------------ */
 /* Checking                                                            */
 
+/*
+ * Coverage: the dump and the validator's failure reports below run only
+ * when an invariant is already broken, so coverage builds leave them out
+ * (GCOVR_EXCL_START/STOP, docs/fidelity.md "Coverage").
+ */
+/* GCOVR_EXCL_START */
 void vma_dump_mm(struct vma_mm *mm)
 {
 	struct mt_cursor c;
@@ -1447,6 +1453,7 @@ void vma_dump_mm(struct vma_mm *mm)
 			vma->anon_name ? vma->anon_name->name : "-",
 			(void *)vma->vm_policy, (void *)vma->vm_uffd_ctx);
 }
+/* GCOVR_EXCL_STOP */
 
 /* __vma_check_attrs() - a VMA's own fields; NULL or what is wrong. */
 static const char *__vma_check_attrs(const struct vm_area_struct *vma)
@@ -1506,8 +1513,10 @@ int vma_validate(struct vma_mm *mm)
 		why = "negative map_count";
 	if (!why)
 		return 0;
+	/* GCOVR_EXCL_START: a broken invariant (see vma_dump_mm()) */
 	fprintf(stderr, "vma_validate: %s (map_count %d, counted %d)\n", why,
 		mm->map_count, count);
 	vma_dump_mm(mm);
 	return -EUCLEAN;
+	/* GCOVR_EXCL_STOP */
 }

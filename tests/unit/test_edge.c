@@ -218,3 +218,36 @@ TEST(edge_null_and_bad_handles)
 	uvma_mm_destroy(mm);
 	ASSERT_EQ(uvma_import_ex(NULL, "", 0, 0x80, &mm, NULL), -EINVAL);
 }
+
+/*
+ * uvma_import() of text that is not NUL-terminated and ends in the middle
+ * of a key ("VmFla"): no read past the end (found by fuzz/fuzz_import.c;
+ * ASan builds catch a regression), and the line is malformed.
+ */
+TEST(edge_import_unterminated_key)
+{
+	static const char src[] = "00400000-00401000 r--p 00000000 00:00 0\nVmFla";
+	size_t len = sizeof(src) - 1, line = 0;
+	char *text = malloc(len);
+	struct uvma_mm *mm = NULL;
+
+	ASSERT_NOT_NULL(text);
+	memcpy(text, src, len);
+	ASSERT_EQ(uvma_import(NULL, text, len, &mm, &line), -EINVAL);
+	ASSERT_EQ(line, 2);
+	ASSERT_EQ(uvma_import(NULL, text, len - 5, &mm, &line), 0);
+	uvma_mm_destroy(mm);
+	free(text);
+}
+
+/* A NUL byte inside a snapshot line is malformed (found by fuzz_import). */
+TEST(edge_import_nul_in_line)
+{
+	static const char text[] = "00400000-00401000 r--p 00000000 fe:00 131090   /usr/bin\0x\n";
+	struct uvma_mm *mm = NULL;
+	size_t line = 0;
+
+	ASSERT_EQ(uvma_import(NULL, text, sizeof(text) - 1, &mm, &line), -EINVAL);
+	ASSERT_EQ(line, 1);
+	ASSERT_NULL(mm);
+}

@@ -1243,11 +1243,16 @@ void init_vma_munmap(struct vma_munmap_struct *vms, struct vma_iterator *vmi,
 /*
  * __vms_late_error() - the refusal Linux meets inside its gather loop,
  * after the split at the start: a sealed VMA in the range.  (A veto of the
- * split at the end is asked after that split, as in Linux.)
+ * split at the end is asked after that split, as in Linux.)  The same walk
+ * counts the VMAs, keeps the first @cap of them in @buf and finds the one
+ * after the range (*@after): splits at the edges keep these records in the
+ * range, so no second walk is needed when they fit.
  */
 static int __vms_late_error(struct vm_area_struct *first, uint64_t end,
 			    struct vma_mm *mm, uint32_t *count,
-			    struct vm_area_struct **last)
+			    struct vm_area_struct **last,
+			    struct vm_area_struct **buf, uint32_t cap,
+			    struct vm_area_struct **after)
 {
 	struct mt_cursor c;
 	struct vm_area_struct *w;
@@ -1258,16 +1263,29 @@ static int __vms_late_error(struct vm_area_struct *first, uint64_t end,
 	while ((w = mt_next(&c, NULL, NULL)) != NULL && w->vm_start < end) {
 		if (!err && vma_is_sealed(w))
 			err = -EPERM;
+		if (*count < cap)
+			buf[*count] = w;
 		(*count)++;
 		*last = w;
 	}
+	*after = w;
 	return err;
+}
+
+/* __vms_free_detached() - release the detached array if it was allocated. */
+static void __vms_free_detached(struct vma_munmap_struct *vms)
+{
+	if (vms->detached_cap)
+		vma__free(vms->detached,
+			  vms->detached_cap * sizeof(*vms->detached));
+	vms->detached = NULL;
+	vms->detached_cap = 0;
 }
 
 int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 {
 	struct vma_mm *mm = vms->vmi->mm;
-	struct vm_area_struct *vma = vms->vma, *last = vma, *w;
+	struct vm_area_struct *vma = vms->vma, *last = vma, *after, *w;
 	struct vm_area_struct *below = NULL, *above = NULL;
 	uint64_t start = vms->start, end = vms->end;
 	bool split_start = start > vma->vm_start, split_end;
@@ -1289,7 +1307,8 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 		if (err)
 			return err;
 	}
-	late_err = __vms_late_error(vma, end, mm, &count, &last);
+	late_err = __vms_late_error(vma, end, mm, &count, &last,
+				    vms->detached_inline, VMS_INLINE, &after);
 	split_end = !late_err && last->vm_end > end;
 
 	/* Everything that can run out of memory, before any change. */
@@ -1297,7 +1316,7 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 		return -ENOMEM;
 	if (split_end && !(above = vm_area_alloc()))
 		goto nomem;
-	if (!late_err) {
+	if (!late_err && count > VMS_INLINE) {
 		vms->detached = vma__alloc(count * sizeof(*vms->detached));
 		if (!vms->detached)
 			goto nomem;
@@ -1314,6 +1333,7 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 		late_err = __may_split(last, end);
 		if (!late_err) {
 			__split_commit(mm, last, above, end, SPLIT_NEW_ABOVE);
+			after = above;
 			above = NULL;
 		}
 	}
@@ -1326,21 +1346,37 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 		return late_err;
 	}
 
-	vms->prev = mt_find_prev(&mm->mm_mt, start, NULL, NULL);
-	vma_iter_set(vms->vmi, start);
-	for_each_vma_range(*vms->vmi, w, end) {
-		uint64_t pages = vma_pages(w);
+	/*
+	 * The splits kept the records of the range in it (the new pieces lie
+	 * outside), so the walk's list is the range's VMAs, in order.
+	 */
+	if (vms->detached_cap) {
+		vma_iter_set(vms->vmi, start);
+		for_each_vma_range(*vms->vmi, w, end) {
+			VMA_BUG_ON(vms->vma_count >= vms->detached_cap);
+			vms->detached[vms->vma_count++] = w;
+		}
+	} else {
+		vms->detached = vms->detached_inline;
+		vms->vma_count = count;
+	}
+	VMA_BUG_ON(vms->vma_count != count);
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t pages;
 
-		VMA_BUG_ON(vms->vma_count >= vms->detached_cap);
-		vms->detached[vms->vma_count++] = w;
+		w = vms->detached[i];
+		pages = vma_pages(w);
+		VMA_BUG_ON(w->vm_start < start || w->vm_end > end);
 		vms->nr_pages += pages;
 		if (w->vm_flags & VM_LOCKED)
 			vms->locked_vm += pages;
 		if (w->vm_flags & VM_ACCOUNT)
 			vms->nr_accounted += pages;
 	}
+	vms->prev = split_start ? below :
+				  mt_find_prev(&mm->mm_mt, start, NULL, NULL);
 	vms->vma = vms->detached[0];
-	vms->next = mt_find(&mm->mm_mt, end, NULL, NULL);
+	vms->next = after;
 	vma_iter_set(vms->vmi, start);
 	return 0;
 
@@ -1349,9 +1385,7 @@ nomem:
 		vm_area_free(above);
 	if (below)
 		vm_area_free(below);
-	vma__free(vms->detached, vms->detached_cap * sizeof(*vms->detached));
-	vms->detached = NULL;
-	vms->detached_cap = 0;
+	__vms_free_detached(vms);
 	return -ENOMEM;
 }
 
@@ -1367,9 +1401,7 @@ void vms_complete_munmap_vmas(struct vma_munmap_struct *vms)
 	mm->map_count -= (int)vms->vma_count;
 	for (uint32_t i = 0; i < vms->vma_count; i++)
 		remove_vma(vms->detached[i]);
-	vma__free(vms->detached, vms->detached_cap * sizeof(*vms->detached));
-	vms->detached = NULL;
-	vms->detached_cap = 0;
+	__vms_free_detached(vms);
 	vms->vma_count = 0;
 	vma_iter_set(vms->vmi, vms->start);
 	VMA_CHECK_MM(mm);
@@ -1378,9 +1410,7 @@ void vms_complete_munmap_vmas(struct vma_munmap_struct *vms)
 void vms_abort_munmap_vmas(struct vma_munmap_struct *vms)
 {
 	mt_settle(&vms->vmi->mm->mm_mt);
-	vma__free(vms->detached, vms->detached_cap * sizeof(*vms->detached));
-	vms->detached = NULL;
-	vms->detached_cap = 0;
+	__vms_free_detached(vms);
 	vms->vma_count = 0;
 	vma_iter_set(vms->vmi, vms->start);
 }

@@ -528,6 +528,8 @@ MUST_CHECK int copy_vma(struct vma_mm *mm, struct vm_area_struct **vmap,
 /* ------------------------------------------------------------------ */
 /* munmap: gather the VMAs of a range, then remove them                */
 
+#define VMS_INLINE 8	/* VMAs gathered without allocating */
+
 struct vma_munmap_struct {
 	struct vma_iterator *vmi;
 	struct vm_area_struct *vma;	/* first VMA meeting the range */
@@ -536,7 +538,8 @@ struct vma_munmap_struct {
 	uint64_t start, end;
 	struct vm_area_struct **detached;	/* the VMAs to remove */
 	uint32_t vma_count;
-	uint32_t detached_cap;
+	uint32_t detached_cap;		/* allocated slots; 0: detached_inline */
+	struct vm_area_struct *detached_inline[VMS_INLINE];
 	uint64_t nr_pages;
 	uint64_t locked_vm;
 	uint64_t nr_accounted;

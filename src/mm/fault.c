@@ -44,8 +44,9 @@ static bool past_eof(const struct vm_area_struct *vma, uint64_t addr)
 	const struct uvma_file *f = vma->vm_file;
 	uint64_t index = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 
-	/* Shared anonymous memory is as long as its mapping. */
-	if (!f || f->kind == UVMA_FKIND_SHMEM_ZERO || mm_vma_is_special(vma))
+	/* Shared anonymous memory is a shmem file as long as the mapping
+	 * that made it (mremap can grow a mapping past it). */
+	if (!f || mm_vma_is_special(vma))
 		return false;
 	return index >= (f->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 }

@@ -139,7 +139,7 @@ static uint64_t count_mm_mlocked_page_nr(struct uvma_mm *mm, uint64_t start,
  * populate_hits_eof() - would faulting [start, end) of file VMA @vma reach
  * a page past the end of the file (SIGBUS, -EFAULT to gup)?  Regular files
  * and memfds (live: mlock of a memfd mapping past its size is -ENOMEM);
- * shared anonymous memory is as long as its mapping.
+ * shared anonymous memory as long as the mapping that made it.
  */
 static bool populate_hits_eof(const struct vm_area_struct *vma,
 			      uint64_t end)
@@ -147,7 +147,7 @@ static bool populate_hits_eof(const struct vm_area_struct *vma,
 	const struct uvma_file *f = vma->vm_file;
 	uint64_t last_pgoff, eof_pages;
 
-	if (!f || f->kind == UVMA_FKIND_SHMEM_ZERO)
+	if (!f)
 		return false;
 	last_pgoff = vma->vm_pgoff + ((end - vma->vm_start) >> PAGE_SHIFT) - 1;
 	eof_pages = PAGE_ALIGN(f->size) >> PAGE_SHIFT;

@@ -349,7 +349,7 @@ const char *uvma_file_path(const struct uvma_file *file)
 	return file ? file->path : NULL;
 }
 
-struct uvma_file *mm_shmem_zero_file(struct uvma_mm *mm)
+struct uvma_file *mm_shmem_zero_file(struct uvma_mm *mm, uint64_t size)
 {
 	struct uvma_file *f = uvma_file_open("/dev/zero");
 
@@ -361,6 +361,7 @@ struct uvma_file *mm_shmem_zero_file(struct uvma_mm *mm)
 	f->open_flags = UVMA_O_RDWR;
 	f->flags = UVMA_FILE_DELETED | UVMA_FILE_SHMEM;
 	f->kind = UVMA_FKIND_SHMEM_ZERO;
+	f->size = size;
 	return f;
 }
 

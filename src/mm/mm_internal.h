@@ -260,8 +260,15 @@ int mm_special_vma_new(struct uvma_mm *mm, enum uvma_special kind,
 /* mm_special_name() - the name of a special mapping, or NULL (special.c). */
 const char *mm_special_name(const struct vm_area_struct *vma);
 
-/* mm_shmem_zero_file() - a new "/dev/zero" shmem file for shared anon (mm.c). */
-struct uvma_file *mm_shmem_zero_file(struct uvma_mm *mm);
+/*
+ * mm_shmem_zero_file() - a new "/dev/zero" shmem file for shared anon
+ * (mm.c), @size bytes long: shmem_zero_setup() makes it as long as the
+ * mapping, so a mapping grown by mremap faults SIGBUS past it.
+ */
+struct uvma_file *mm_shmem_zero_file(struct uvma_mm *mm, uint64_t size);
+
+/* A file size nothing reaches (imported shmem of unknown length). */
+#define MM_SIZE_UNBOUNDED	(1ull << 60)
 
 /* vma_is_shmem() - shared anonymous or memfd/tmpfs file. */
 static inline bool vma_is_shmem(const struct vm_area_struct *vma)

@@ -296,7 +296,7 @@ static int mmap_new_vma(struct uvma_mm *mm, struct mmap_state *map,
 	if (file) {
 		uvma_file_get(file);
 	} else if (map->vm_flags & VM_SHARED) {
-		file = mm_shmem_zero_file(mm);
+		file = mm_shmem_zero_file(mm, map->end - map->addr);
 		if (!file) {
 			vm_area_free(vma);
 			return -ENOMEM;

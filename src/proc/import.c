@@ -359,8 +359,11 @@ static int vma_file(struct imp_files *fs, const struct imp_vma *v,
 		f->flags = deleted ? UVMA_FILE_DELETED : 0;
 		if (v->maj == 0 && v->min == 1) {
 			f->flags |= UVMA_FILE_SHMEM;
-			if (!strcmp(path, "/dev/zero"))
+			if (!strcmp(path, "/dev/zero")) {
+				/* its length is not in the snapshot */
 				f->kind = UVMA_FKIND_SHMEM_ZERO;
+				f->size = MM_SIZE_UNBOUNDED;
+			}
 			else if (!strncmp(path, "/memfd:", 7))
 				f->kind = UVMA_FKIND_MEMFD;
 		}
@@ -416,7 +419,7 @@ static int link_one(struct uvma_mm *mm, struct imp_files *fs,
 			return -ENOMEM;
 		if (skip == 12) {
 			/* A named shared anonymous mapping: its shmem file. */
-			file = mm_shmem_zero_file(mm);
+			file = mm_shmem_zero_file(mm, MM_SIZE_UNBOUNDED);
 			if (!file) {
 				anon_vma_name_put(name);
 				return -ENOMEM;

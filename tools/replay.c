@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/sysmacros.h>
 
 #include "cli.h"
@@ -727,6 +728,7 @@ static bool want_args(struct replay *r, struct rp_call *c, size_t lo, size_t hi)
 static void stat_desc(struct uvma_file_desc *d, const char *path)
 {
 	struct stat st;
+	struct statfs sf;
 
 	if (path[0] == '/' && stat(path, &st) == 0) {
 		d->dev_major = major(st.st_dev);
@@ -735,6 +737,10 @@ static void stat_desc(struct uvma_file_desc *d, const char *path)
 		d->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 		if (S_ISCHR(st.st_mode) || S_ISDIR(st.st_mode))
 			d->flags |= UVMA_FILE_NO_MMAP * S_ISDIR(st.st_mode);
+		/* ext4 places mappings of 2 MiB and more with
+		 * thp_get_unmapped_area() (checked live by kdiff). */
+		if (statfs(path, &sf) == 0 && sf.f_type == 0xEF53)
+			d->flags |= UVMA_FILE_THP_ALIGN;
 		return;
 	}
 	/* Synthetic: a device no disk has, an inode from the path. */

@@ -166,8 +166,10 @@ static bool vma_has_pmd_block(const struct vm_area_struct *vma)
 /*
  * madvise_collapse() - only what the VMA decides: THP must be possible
  * for it at all (no VM_NOHUGEPAGE, anonymous or shmem, not special, an
- * aligned 2 MiB block inside).  Whether the pages collapse depends on
- * page state the model does not keep; it reports success.
+ * aligned 2 MiB block inside; an anonymous VMA must have its anon_vma,
+ * as __thp_vma_allowable_orders() asks outside faults and smaps: live,
+ * a never-faulted 6 MiB VMA is -EINVAL).  Whether the pages collapse
+ * depends on page state the model does not keep; it reports success.
  */
 static int madvise_collapse(struct madv_state *st)
 {
@@ -180,7 +182,9 @@ static int madvise_collapse(struct madv_state *st)
 	if (vma_is_anonymous(vma) &&
 	    (vma->vm_flags & VM_STACK_INCOMPLETE_SETUP) == VM_STACK_INCOMPLETE_SETUP)
 		return -EINVAL;
-	return vma_has_pmd_block(vma) ? 0 : -EINVAL;
+	if (!vma_has_pmd_block(vma))
+		return -EINVAL;
+	return vma_is_anonymous(vma) && !vma->anon_vma ? -EINVAL : 0;
 }
 
 static bool is_valid_guard_vma(const struct vm_area_struct *vma,

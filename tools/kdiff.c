@@ -69,7 +69,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: uvma kdiff [--seed S] [--runs N] [--ops K]\n"
 		"                  [--mode window|alloc|all] [--families LIST]\n"
-		"                  [--out DIR] [--no-shrink] [--privileged]\n"
+		"                  [--run R] [--out DIR] [--no-shrink] [--privileged]\n"
 		"                  [--live-only] [--verbose]\n"
 		"\n"
 		"Runs N random sequences of K memory system calls for real in a\n"
@@ -83,6 +83,7 @@ static void usage(FILE *f)
 		"                 seed derived from S, M and R\n"
 		"  --runs N       runs per mode (default 100)\n"
 		"  --ops K        calls per run (default 200, at most %d)\n"
+		"  --run R        only run R (0-based) of each mode: reproduce a FAIL\n"
 		"  --mode M       window: fixed places in a 64-page window;\n"
 		"                 alloc: ASLR off, the kernel picks addresses;\n"
 		"                 all (default): both\n"
@@ -435,12 +436,12 @@ static void report_failure(struct kd_ctx *c, struct kd_op *ops, size_t n,
 	}
 	scen = scenario(c, name, mtrace, &ml, &mv);
 	if (c->out_dir && scen) {
-		out_path(path, sizeof(path), c, name, ".min.trace");
-		write_file(path, scen);
 		if (ml.snapshot) {
 			out_path(path, sizeof(path), c, name, ".min.initial.smaps");
 			write_file(path, ml.snapshot);
 		}
+		out_path(path, sizeof(path), c, name, ".min.trace");
+		write_file(path, scen);
 		printf("  shrunk to %zu calls: %s\n", n, path);
 	} else if (scen) {
 		printf("  shrunk to %zu calls:\n%s", n, scen);
@@ -534,7 +535,7 @@ static int bad_usage(const char *msg, const char *arg)
 int cmd_kdiff(int argc, char **argv)
 {
 	struct kd_ctx c = { .shrink = true, .ops = 200 };
-	unsigned long long seed = 1, runs = 100, v;
+	unsigned long long seed = 1, runs = 100, v, only = ULLONG_MAX;
 	unsigned int modes = KD_WINDOW | KD_ALLOC;
 	unsigned long passed = 0, failed = 0;
 	const char *why;
@@ -558,6 +559,11 @@ int cmd_kdiff(int argc, char **argv)
 		} else if (strcmp(a, "--runs") == 0) {
 			if (parse_ulong(val, 100000000, &runs))
 				return bad_usage("--runs needs a number", val);
+			i++;
+		} else if (strcmp(a, "--run") == 0) {
+			if (parse_ulong(val, ULLONG_MAX - 1, &only))
+				return bad_usage("--run needs a number", val);
+			runs = only + 1;
 			i++;
 		} else if (strcmp(a, "--ops") == 0) {
 			if (parse_ulong(val, KD_MAX_OPS, &v) || v == 0)
@@ -633,7 +639,7 @@ int cmd_kdiff(int argc, char **argv)
 			continue;
 		c.env.mode = (enum kd_mode)m;
 		c.gen.mode = c.env.mode;
-		for (unsigned long r = 0; r < runs; r++) {
+		for (unsigned long r = only == ULLONG_MAX ? 0 : only; r < runs; r++) {
 			struct kd_rng rng;
 			struct kd_verdict vd;
 			struct kd_live l;

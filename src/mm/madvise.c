@@ -184,7 +184,19 @@ static int madvise_collapse(struct madv_state *st)
 		return -EINVAL;
 	if (!vma_has_pmd_block(vma))
 		return -EINVAL;
-	return vma_is_anonymous(vma) && !vma->anon_vma ? -EINVAL : 0;
+	if (vma_is_anonymous(vma) && !vma->anon_vma)
+		return -EINVAL;
+	/*
+	 * The aligned 2 MiB blocks of [start, end): none when the range ends
+	 * before the first boundary after start.  Then Linux compares 0
+	 * blocks collapsed with a "negative" count and reports its initial
+	 * failure (-EINVAL); a range from a boundary to the same boundary
+	 * (hstart == hend) has nothing to do (0).  Live: 4 KiB at an
+	 * unaligned address is -EINVAL, at an aligned one 0.
+	 */
+	if (((st->start + PMD_SIZE - 1) & ~(PMD_SIZE - 1)) > (st->end & ~(PMD_SIZE - 1)))
+		return -EINVAL;
+	return 0;
 }
 
 static bool is_valid_guard_vma(const struct vm_area_struct *vma,
@@ -199,8 +211,10 @@ static bool is_valid_guard_vma(const struct vm_area_struct *vma,
 
 /*
  * madvise_guard_install() - the VMA is marked "gu" (VM_MAYBE_GUARD, in
- * place, never split) and gets an anon_vma (page tables now hold markers,
- * which fork must copy).  Guard pages themselves are not modelled.
+ * place, never split); an anonymous VMA also gets an anon_vma (page
+ * tables now hold markers, which fork must copy), a file-backed or shared
+ * one does not (live: two pieces of a shared anonymous mapping, both
+ * guarded, still merge).  Guard pages themselves are not modelled.
  */
 static int madvise_guard_install(struct madv_state *st)
 {
@@ -208,7 +222,7 @@ static int madvise_guard_install(struct madv_state *st)
 
 	if (!is_valid_guard_vma(vma, false))
 		return -EINVAL;
-	if (anon_vma_prepare(mm_core(st->mm), vma))
+	if (vma_is_anonymous(vma) && anon_vma_prepare(mm_core(st->mm), vma))
 		return -ENOMEM;
 	vma->vm_flags |= VM_MAYBE_GUARD;
 	return 0;

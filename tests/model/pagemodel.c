@@ -944,7 +944,11 @@ static int advise_page(struct pm_page *p, int adv)
 		if (f & LOCK_BITS)
 			return -EINVAL;
 		p->guard = true;
-		p->must_fault = true;
+		/* markers in anonymous page tables need an anon_vma; a file
+		 * or shared mapping gets none (live: guarded pieces of a
+		 * private memfd or shared anonymous mapping still merge) */
+		if (p->file == 0)
+			p->must_fault = true;
 		break;
 	case 103:
 		p->guard = false;

@@ -80,6 +80,14 @@ int64_t uvma_alloc_live_bytes(void);
  * kernel reports for that internal failure, e.g. -EAGAIN in madvise) and
  * never leaves a partial state that Linux would not leave.
  *
+ * -EBUSY: every call below that can change an address space (the memory
+ * system calls, uffd register/unregister, faults, exec stack setup,
+ * special mappings, PR_SET_* prctls, uvma_mm_set_notify) returns -EBUSY
+ * and changes nothing when it is made from inside a notification callback
+ * or a uvma_vma_foreach() callback of the same address space; uvma_brk()
+ * returns the current break instead.  The per-call errno lists below leave
+ * it out.
+ *
  * Threads: one address space - with the files it maps and its uffd
  * contexts - is used by one thread at a time; calls on it must not overlap
  * unless the embedder serialises them with its own lock.  Distinct address
@@ -307,13 +315,15 @@ int uvma_mm_create(const struct uvma_config *cfg, struct uvma_mm **out);
  */
 void uvma_mm_destroy(struct uvma_mm *mm);
 
-/* uvma_mm_config() - the configuration @mm runs with (read only). */
+/* uvma_mm_config() - the configuration @mm runs with (borrowed, read only,
+ * valid while @mm lives). */
 const struct uvma_config *uvma_mm_config(const struct uvma_mm *mm);
 
 /* uvma_mm_mmap_base() - the base of the top-down search. */
 uint64_t uvma_mm_mmap_base(const struct uvma_mm *mm);
 
-/* uvma_mm_map_count() - the number of VMAs (the gate VMA not counted). */
+/* uvma_mm_map_count() - the number of VMAs (mm->map_count, what
+ * vm.max_map_count limits; the [vsyscall] gate VMA is not counted). */
 int64_t uvma_mm_map_count(const struct uvma_mm *mm);
 
 /*

@@ -122,8 +122,8 @@ int uvma__pkey_mprotect(struct uvma_mm *mm, uint64_t start, uint64_t len,
 
 	nstart = start;
 	tmp = vma->vm_start;
-	vma_iter_set(&vmi, start);
-	while ((vma = vma_find(&vmi, end)) != NULL) {
+	/* The iterator stands on @vma, the first VMA of the range. */
+	do {
 		vm_flags_t newflags;
 
 		if (vma->vm_start != tmp) {
@@ -146,8 +146,10 @@ int uvma__pkey_mprotect(struct uvma_mm *mm, uint64_t start, uint64_t len,
 		tmp = res->vm_end;
 		nstart = tmp;
 		prot = reqprot;
+		if (tmp >= end)
+			break;	/* whatever follows starts at or above end */
 		vma_iter_on(&vmi, res);
-	}
+	} while ((vma = vma_find(&vmi, end)) != NULL);
 	if (!err && tmp < end)
 		err = -ENOMEM;
 	return err;

@@ -338,7 +338,12 @@ static int64_t mmap_region(struct uvma_mm *mm, struct mmap_state *map)
 	int err;
 	VMA_ITERATOR(vmi, &mm->vmm, map->addr);
 
-	first = find_vma_intersection(&mm->vmm, map->addr, map->end);
+	/* One lookup: the first VMA ending above addr meets the range or
+	 * is the gap's upper neighbour (the merge checks adjacency). */
+	first = find_vma_prev(&mm->vmm, map->addr, &map->prev);
+	map->next = first;
+	if (first && first->vm_start >= map->end)
+		first = NULL;
 	init_vma_munmap(&vms, &vmi, first, map->addr, map->end);
 	replacing = first != NULL;
 	if (replacing) {
@@ -347,9 +352,6 @@ static int64_t mmap_region(struct uvma_mm *mm, struct mmap_state *map)
 			return err;
 		map->prev = vms.prev;
 		map->next = vms.next;
-	} else {
-		/* The neighbours of the gap; the merge checks adjacency. */
-		map->next = find_vma_prev(&mm->vmm, map->addr, &map->prev);
 	}
 
 	err = -ENOMEM;

@@ -1837,9 +1837,11 @@ static bool has_vmflags(const char *s, const char *e)
 static void expect_check(struct replay *r)
 {
 	struct rp_proc *p = r->expect_proc;
+	/* An empty @expect block never allocated r->exp (no NULL + 0). */
+	const char *exp = r->exp ? r->exp : "";
 	char *text = NULL, x[512], y[512];
 	size_t len = 0;
-	const char *ws = r->exp, *we = r->exp + r->exp_len, *ms, *me;
+	const char *ws = exp, *we = exp + r->exp_len, *ms, *me;
 	const char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
 	bool same = true;
 	int err;
@@ -1849,7 +1851,7 @@ static void expect_check(struct replay *r)
 		return;
 	}
 	/* A block with VmFlags lines is in smaps form: compare those too. */
-	if (has_vmflags(r->exp, r->exp + r->exp_len))
+	if (has_vmflags(exp, exp + r->exp_len))
 		err = uvma_smaps_text(p->mm->mm, 0, &text, &len);
 	else
 		err = uvma_maps_text(p->mm->mm, &text, &len);
@@ -1883,9 +1885,9 @@ static void expect_check(struct replay *r)
 		fprintf(r->o.err, "%s:%u: @expect: the address space of process "
 			"%ld differs (%zu lines expected, %zu in the model; "
 			"- expected, + model):\n", r->name, r->expect_line,
-			p->pid, count_lines(r->exp, r->exp + r->exp_len),
+			p->pid, count_lines(exp, exp + r->exp_len),
 			count_lines(text, text + len));
-		ws = r->exp;
+		ws = exp;
 		ms = text;
 		/* a plain side-by-side walk that resynchronises on equal lines */
 		for (;;) {

@@ -219,12 +219,22 @@ static bool is_valid_guard_vma(const struct vm_area_struct *vma,
 static int madvise_guard_install(struct madv_state *st)
 {
 	struct vm_area_struct *vma = st->vma;
+	vm_flags_t old = vma->vm_flags;
 
 	if (!is_valid_guard_vma(vma, false))
 		return -EINVAL;
-	if (vma_is_anonymous(vma) && anon_vma_prepare(mm_core(st->mm), vma))
-		return -ENOMEM;
+	/*
+	 * The flag goes on first: the anon_vma_prepare() that follows then
+	 * finds a guarded neighbour's anon_vma compatible and reuses it, so
+	 * the pieces of a range guarded in one call can merge again later
+	 * (live: a guard over two anonymous VMAs that differ only in prot,
+	 * then an mprotect making them alike, gives one VMA).
+	 */
 	vma->vm_flags |= VM_MAYBE_GUARD;
+	if (vma_is_anonymous(vma) && anon_vma_prepare(mm_core(st->mm), vma)) {
+		vma->vm_flags = old;	/* the model's own OOM: undo */
+		return -ENOMEM;
+	}
 	return 0;
 }
 

@@ -201,9 +201,6 @@ static bool range_ok(uint64_t s, uint64_t len)
  */
 static void uffd_watch(uint64_t s, uint64_t len)
 {
-	/* Stack growth below a registered VMA ends in it too. */
-	uint64_t below = 64 * KD_PAGE;
-
 	if (C.nuffd == UFFD_RANGES_MAX) {
 		/* Out of room: one range covering everything. */
 		C.uffd_ranges[0][0] = 0;
@@ -211,7 +208,7 @@ static void uffd_watch(uint64_t s, uint64_t len)
 		C.nuffd = 1;
 		return;
 	}
-	C.uffd_ranges[C.nuffd][0] = s > below ? s - below : 0;
+	C.uffd_ranges[C.nuffd][0] = s;
 	C.uffd_ranges[C.nuffd][1] = s + len;
 	C.nuffd++;
 }
@@ -337,6 +334,11 @@ static void run_fault(const struct kd_op *op, struct kd_rec *rec)
 
 	if (!range_ok(rec->addr, 1) ||
 	    overlaps(C.uffd_ranges, C.nuffd, rec->addr, rec->addr + 1))
+		return;
+	/* A fault in a hole may grow a stack (up to RLIMIT_STACK, 8 MiB)
+	 * into a watched VMA above it, and end there. */
+	if (all_free(rec->addr, 1) &&
+	    overlaps(C.uffd_ranges, C.nuffd, rec->addr, rec->addr + (8u << 20)))
 		return;
 	sig = touch(rec->addr, op->prot);
 	if (sig) {

@@ -265,7 +265,9 @@ int anon_vma_fork(struct vma_mm *mm, struct vm_area_struct *vma,
 /*
  * anon_vma_compatible() - may @a and @b (in address order) share one
  * anon_vma?  Adjacent, same policy and file, pgoff contiguous, and flags
- * equal apart from what mprotect changes (and soft-dirty).
+ * equal apart from what mprotect changes and the flags merges ignore
+ * (soft-dirty, sticky "gu": live, a guarded VMA's anon_vma is reused by
+ * its unguarded neighbour's first fault).
  */
 static bool anon_vma_compatible(const struct vm_area_struct *a,
 				const struct vm_area_struct *b)
@@ -273,7 +275,7 @@ static bool anon_vma_compatible(const struct vm_area_struct *a,
 	return a->vm_end == b->vm_start &&
 	       mpol_equal(a->vm_policy, b->vm_policy) &&
 	       a->vm_file == b->vm_file &&
-	       ((a->vm_flags ^ b->vm_flags) & ~(VM_ACCESS_FLAGS | VM_SOFTDIRTY)) == 0 &&
+	       ((a->vm_flags ^ b->vm_flags) & ~(VM_ACCESS_FLAGS | VM_IGNORE_MERGE)) == 0 &&
 	       b->vm_pgoff == a->vm_pgoff + ((b->vm_start - a->vm_start) >> PAGE_SHIFT);
 }
 

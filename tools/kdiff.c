@@ -43,6 +43,7 @@ struct kd_ctx {
 	bool shrink;
 	bool verbose;
 	size_t ops;
+	unsigned long long compared, skipped;	/* calls, over all runs */
 };
 
 /* What one comparison found. */
@@ -651,6 +652,12 @@ int cmd_kdiff(int argc, char **argv)
 			kd_rng_seed(&rng, run_seed(seed, c.env.mode, r));
 			kd_generate(&c.gen, &rng, ops, c.ops);
 			o = run_once(&c, ops, c.ops, name, &vd, &trace, &l);
+			for (size_t i = 0; trace && i < l.nrecs; i++) {
+				if (l.recs[i].status == KD_SKIPPED)
+					c.skipped++;
+				else
+					c.compared++;
+			}
 			if (o == RUN_PASS) {
 				passed++;
 			} else if (o == RUN_BROKEN) {
@@ -669,6 +676,8 @@ int cmd_kdiff(int argc, char **argv)
 	}
 	free(ops);
 	remove_tmp(&c);
+	printf("calls: %llu made on both sides, %llu skipped (not determined "
+	       "by the trace)\n", c.compared, c.skipped);
 	printf("%lu passed, %lu failed\n", passed, failed);
 	return failed ? UVMA_EXIT_FAIL : UVMA_EXIT_OK;
 }

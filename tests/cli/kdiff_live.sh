@@ -36,7 +36,7 @@ grep -q '^config: ' "$tmp/live" || fail "no configuration line"
 
 # Every trace line is a comment, a call with a result or an @fault
 # directive (with the signal it raised, if any), each after a pid.
-bad=$(grep -vE '^(# .*|[0-9]+ +[a-z_0-9]+\(.*\) += (-1 E[A-Z0-9]+ \(.*\)|0x[0-9a-f]+|[0-9]+)(<.*>(\(deleted\))?)?|[0-9]+ +@fault 0x[0-9a-f]+ (read|write)( SEGV_MAPERR| SEGV_ACCERR| SIGBUS)?|kernel: .*|config: .*|vm: .*|[0-9]+ passed, [0-9]+ failed)$' "$tmp/live" || true)
+bad=$(grep -vE '^(# .*|[0-9]+ +[a-z_0-9]+\(.*\) += (-1 E[A-Z0-9]+ \(.*\)|0x[0-9a-f]+|[0-9]+)(<.*>(\(deleted\))?)?|[0-9]+ +@fault 0x[0-9a-f]+ (read|write)( SEGV_MAPERR| SEGV_ACCERR| SIGBUS)?|kernel: .*|config: .*|vm: .*|[0-9]+ passed, [0-9]+ failed|calls: .*)$' "$tmp/live" || true)
 [ -z "$bad" ] || fail "lines outside the grammar:
 $bad"
 grep -q '@fault 0x' "$tmp/live" || fail "no @fault line"

@@ -5,6 +5,8 @@
 # SECONDS (default 60) on a working copy of fuzz/corpus/TARGET.  Crashes
 # are saved as build-fuzz/crash-* and fail the run.
 # fuzz/run.sh --no-build BUILD_DIR SECONDS - run already built targets.
+# The seed is fixed (UVMA_FUZZ_SEED, default 1) so CI runs repeat; set
+# another for a new campaign.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 if [ "${1:-}" = --no-build ]; then
@@ -25,6 +27,7 @@ for t in replay import calls; do
 	cp -n "$src"/fuzz/corpus/$t/* "$work"/ 2>/dev/null || true
 	echo "== fuzz_$t: $secs s =="
 	(cd "$build" && "$build/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=10 \
+		-seed="${UVMA_FUZZ_SEED:-1}" \
 		-rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 "$work" 2>&1 |
 		grep -E '^(stat::number_of_executed_units|stat::peak_rss|#[0-9]+ +DONE)|ERROR|SUMMARY|crash-|==[0-9]+==' || true)
 	if compgen -G "$build/crash-*" >/dev/null || compgen -G "$build/leak-*" >/dev/null ||

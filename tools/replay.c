@@ -855,8 +855,12 @@ static struct rp_fd *fd_lookup(struct replay *r, struct rp_proc *p,
 	return e->file ? e : NULL;
 }
 
-/* fd_install() - @fd of @p now holds @f (its reference moves in). */
-static void fd_install(struct replay *r, struct rp_proc *p, int64_t fd,
+/*
+ * fd_install() - @fd of @p now holds @f (its reference moves in).
+ * Returns false if @fd has no slot (out of range, or no memory): then @f
+ * and @u were dropped and must not be used.
+ */
+static bool fd_install(struct replay *r, struct rp_proc *p, int64_t fd,
 		       struct uvma_file *f, struct rp_uffd *u, bool cloexec)
 {
 	struct rp_fd *e = fdt_slot(r, p->fdt, fd);
@@ -864,12 +868,13 @@ static void fd_install(struct replay *r, struct rp_proc *p, int64_t fd,
 	if (!e) {
 		uvma_file_unref(f);
 		uffd_put(u);
-		return;
+		return false;
 	}
 	fd_clear(e);
 	e->file = f;
 	e->uffd = u;
 	e->cloexec = cloexec;
+	return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -922,7 +927,10 @@ static void do_mmap(struct replay *r, struct rp_call *c)
 		file = file_open(r, name, (size_t)n, UVMA_O_RDWR, false);
 		if (!file)
 			return;
-		fd_install(r, c->proc, fd, file, NULL, false);
+		/* No slot (fd out of range, found by fuzz_replay): the stand-in
+		 * is gone, the call is not applied. */
+		if (!fd_install(r, c->proc, fd, file, NULL, false))
+			return;
 	}
 	fixed = flags & (MAP_FIXED_ | MAP_NOREPLACE_);
 	model = uvma_mmap(mm, addr, len, (int)prot, (int)flags, file, off);

@@ -125,3 +125,31 @@ TEST(sweep_replay_examples)
 	fclose(sink);
 	ASSERT_GE(examples, 5);
 }
+
+/*
+ * An mmap of a descriptor beyond any descriptor table (found by
+ * fuzz_replay: the stand-in file was freed and then mapped): the call is
+ * not applied, later calls are.
+ */
+TEST(sweep_replay_fd_out_of_range)
+{
+	static const char text[] =
+		"mmap(0x7f0000000000, 8192, PROT_READ, MAP_PRIVATE, 777777777773</etc/passwd>, 0)"
+		" = 0x7f0000000000\n"
+		"mmap(0x7f0000003000, 4096, PROT_READ, MAP_PRIVATE, 3</etc/passwd>, 0)"
+		" = 0x7f0000003000\n";
+	FILE *sink = fopen("/dev/null", "w");
+	struct replay_options o;
+	struct replay *r = NULL;
+	struct uvma_vma_info vi;
+
+	ASSERT_NOT_NULL(sink);
+	replay_options_init(&o);
+	o.out = o.err = sink;
+	ASSERT_EQ(replay_create(&o, &r), 0);
+	ASSERT_EQ(replay_feed_text(r, "t", text, sizeof(text) - 1), 0);
+	ASSERT_EQ(uvma_vma_at(replay_mm(r, 0), 0x7f0000000000ull, &vi), 0);
+	ASSERT_EQ(uvma_vma_at(replay_mm(r, 0), 0x7f0000003000ull, &vi), 1);
+	replay_destroy(r);
+	fclose(sink);
+}

@@ -1458,7 +1458,7 @@ int do_vmi_munmap(struct vma_iterator *vmi, struct vma_mm *mm, uint64_t start,
 /*
  * Coverage: the dump and the validator's failure reports below run only
  * when an invariant is already broken, so coverage builds leave them out
- * (GCOVR_EXCL_START/STOP, docs/fidelity.md "Coverage").
+ * (gcovr exclusion markers, docs/fidelity.md "Coverage").
  */
 /* GCOVR_EXCL_START */
 void vma_dump_mm(struct vma_mm *mm)

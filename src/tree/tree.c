@@ -1938,6 +1938,12 @@ void *mt_prev(struct mt_cursor *c, uint64_t *start, uint64_t *end)
 /* ------------------------------------------------------------------ */
 /* Validation and dumping                                              */
 
+/*
+ * Coverage: the dump runs only when the validator has found a broken
+ * invariant, and the validator's failure reports (VFAIL, v.err) only then;
+ * coverage builds leave them out (.ci/coverage, docs/fidelity.md).
+ */
+/* GCOVR_EXCL_START */
 static void dump_node(const struct mt_node *n, int depth)
 {
 	if (n->leaf) {
@@ -1967,6 +1973,7 @@ void mt_dump(const struct mt_tree *t)
 	if (t->root)
 		dump_node(t->root, 0);
 }
+/* GCOVR_EXCL_STOP */
 
 struct vstate {
 	const struct mt_tree *t;

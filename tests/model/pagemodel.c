@@ -71,8 +71,17 @@ static bool mapped(const struct pm *m, uint64_t addr)
 /* past_eof() - a file page at or past the end of its file (SIGBUS)? */
 static bool past_eof(const struct pm *m, const struct pm_page *p)
 {
-	return p->file && p->file < PM_OBJ_SHMEM &&
-	       p->off >= m->files[p->file].size_pages;
+	if (p->file >= PM_OBJ_SHMEM)
+		return p->file - PM_OBJ_SHMEM < PM_MAX_SHMEM &&
+		       p->off >= m->shmem_pages[p->file - PM_OBJ_SHMEM];
+	return p->file && p->off >= m->files[p->file].size_pages;
+}
+
+/* shmem_sized() - a new shared anonymous object @key of @pages pages. */
+static void shmem_sized(struct pm *m, uint32_t key, uint64_t pages)
+{
+	if (key - PM_OBJ_SHMEM < PM_MAX_SHMEM)
+		m->shmem_pages[key - PM_OBJ_SHMEM] = pages;
 }
 
 static void clear_page(struct pm_page *p)
@@ -404,6 +413,8 @@ int pm_mmap(struct pm *m, uint64_t addr, uint64_t len, int prot, int flags,
 		return 0;
 	vmf = mmap_flags(m, prot, flags, anon ? 0 : file);
 	key = anon ? (shared ? m->next_shmem++ : 0) : (uint32_t)file;
+	if (anon && shared)
+		shmem_sized(m, key, plen / PM_PAGE);
 	for (uint64_t i = 0; i < plen / PM_PAGE; i++) {
 		struct pm_page *p = pg(m, (uint64_t)want + i * PM_PAGE);
 
@@ -1298,6 +1309,7 @@ static uint32_t key_learn(struct pm *m, uint64_t obs)
 		if (m->km_obs[i] == obs)
 			return m->km_model[i];
 	key_match(m, obs, m->next_shmem);
+	shmem_sized(m, m->next_shmem, UINT64_MAX);	/* size unknown */
 	return m->next_shmem++;
 }
 

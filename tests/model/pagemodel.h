@@ -68,6 +68,7 @@
 #define PM_MAX_FILES	8
 #define PM_MAX_NAMES	64
 #define PM_OBJ_SHMEM	1000	/* keys of shared anonymous objects start here */
+#define PM_MAX_SHMEM	4096	/* sizes kept for this many such objects */
 
 /* What the model knows about an open file. */
 struct pm_file {
@@ -99,6 +100,10 @@ struct pm {
 					 * keeps no per-page markers (uvma) */
 	uint64_t start_brk, brk;
 	uint32_t next_shmem;
+	/* Shared anonymous memory is a shmem file as long as the mmap that
+	 * made it: faults past its end (after an mremap grow) are SIGBUS
+	 * (live).  Pages, by key - PM_OBJ_SHMEM; UINT64_MAX when unknown. */
+	uint64_t shmem_pages[PM_MAX_SHMEM];
 	struct pm_file files[PM_MAX_FILES];
 	char names[PM_MAX_NAMES][80];
 	int nnames;

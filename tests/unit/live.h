@@ -309,6 +309,43 @@ static inline int live_drop_privileges(const struct uvma_config *cfg)
 }
 
 /*
+ * live_self_window() - in a child: this process's smaps filtered to the
+ * window (live_filter()) into @out.
+ */
+static inline void live_self_window(char *out, size_t size)
+{
+	static char smaps[1 << 20];
+	FILE *f = fopen("/proc/self/smaps", "r");
+	size_t n = f ? fread(smaps, 1, sizeof(smaps) - 1, f) : 0;
+
+	smaps[n] = 0;
+	if (f)
+		fclose(f);
+	live_filter(smaps, out, size);
+}
+
+/*
+ * live_collect() - the parent's side of a child that writes to a pipe:
+ * read at most @size bytes from @fd into @buf, close @fd, reap @pid (its
+ * wait status in *@status unless NULL).  Returns the bytes read.
+ */
+static inline size_t live_collect(pid_t pid, int fd, void *buf, size_t size,
+				  int *status)
+{
+	size_t got = 0;
+	ssize_t r;
+	int st = 0;
+
+	while (got < size && (r = read(fd, (char *)buf + got, size - got)) > 0)
+		got += (size_t)r;
+	close(fd);
+	waitpid(pid, &st, 0);
+	if (status)
+		*status = st;
+	return got;
+}
+
+/*
  * live_run_kernel_cfg() - run @ops in a forked child made what @cfg says
  * (see live_drop_privileges()); 0 or -1 (no oracle).
  */
@@ -318,7 +355,6 @@ static inline int live_run_kernel_cfg(const struct live_op *ops,
 {
 	int fd[2];
 	pid_t pid;
-	ssize_t got = 0, r;
 
 	memset(res, 0, sizeof(*res));
 	if (pipe(fd))
@@ -329,9 +365,6 @@ static inline int live_run_kernel_cfg(const struct live_op *ops,
 		return -1;
 	if (pid == 0) {
 		static struct live_result cr;
-		static char smaps[1 << 20];
-		FILE *f;
-		size_t n;
 
 		close(fd[0]);
 		if (live_drop_privileges(cfg))
@@ -339,22 +372,14 @@ static inline int live_run_kernel_cfg(const struct live_op *ops,
 		for (cr.n = 0; ops[cr.n].op != L_END && cr.n < LIVE_MAX_OPS;
 		     cr.n++)
 			cr.ret[cr.n] = live_sys(&ops[cr.n]);
-		f = fopen("/proc/self/smaps", "r");
-		n = f ? fread(smaps, 1, sizeof(smaps) - 1, f) : 0;
-		smaps[n] = 0;
-		if (f)
-			fclose(f);
-		live_filter(smaps, cr.text, sizeof(cr.text));
+		live_self_window(cr.text, sizeof(cr.text));
 		if (write(fd[1], &cr, sizeof(cr)) != (ssize_t)sizeof(cr))
 			_exit(1);
 		_exit(0);
 	}
 	close(fd[1]);
-	while ((r = read(fd[0], (char *)res + got, sizeof(*res) - (size_t)got)) > 0)
-		got += r;
-	close(fd[0]);
-	waitpid(pid, NULL, 0);
-	return got == (ssize_t)sizeof(*res) ? 0 : -1;
+	return live_collect(pid, fd[0], res, sizeof(*res), NULL) == sizeof(*res) ?
+	       0 : -1;
 }
 
 /* live_run_kernel() - run @ops in a forked child; 0 or -1 (no oracle). */

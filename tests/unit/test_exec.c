@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "live.h"
 #include "test.h"
 #include "uvma/uvma.h"
 
@@ -87,8 +88,7 @@ static int kernel_stack(char *const env[], char *out, size_t size)
 {
 	static char buf[1 << 20];
 	char *const argv[] = { "cat", "/proc/self/smaps", NULL };
-	size_t got = 0;
-	ssize_t r;
+	size_t got;
 	int fd[2], status;
 	pid_t pid;
 
@@ -106,12 +106,8 @@ static int kernel_stack(char *const env[], char *out, size_t size)
 		_exit(127);
 	}
 	close(fd[1]);
-	while (got < sizeof(buf) - 1 &&
-	       (r = read(fd[0], buf + got, sizeof(buf) - 1 - got)) > 0)
-		got += (size_t)r;
+	got = live_collect(pid, fd[0], buf, sizeof(buf) - 1, &status);
 	buf[got] = 0;
-	close(fd[0]);
-	waitpid(pid, &status, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return -1;
 	stack_lines(buf, out, size);

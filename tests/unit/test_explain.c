@@ -49,9 +49,8 @@ struct kside {
  */
 static int kernel_run(void (*fn)(void *), void *arg, struct kside *k)
 {
-	int fd[2], st = 0;
+	int fd[2];
 	pid_t pid;
-	ssize_t got = 0, r;
 
 	memset(k, 0, sizeof(*k));
 	if (pipe(fd))
@@ -61,30 +60,18 @@ static int kernel_run(void (*fn)(void *), void *arg, struct kside *k)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		static char smaps[1 << 20];
 		static char text[16384];
-		FILE *f;
-		size_t n;
 
 		close(fd[0]);
 		fn(arg);
-		f = fopen("/proc/self/smaps", "r");
-		n = f ? fread(smaps, 1, sizeof(smaps) - 1, f) : 0;
-		smaps[n] = 0;
-		if (f)
-			fclose(f);
-		live_filter(smaps, text, sizeof(text));
+		live_self_window(text, sizeof(text));
 		if (write(fd[1], text, sizeof(text)) != (ssize_t)sizeof(text))
 			_exit(1);
 		_exit(0);
 	}
 	close(fd[1]);
-	while ((r = read(fd[0], k->text + got, sizeof(k->text) - (size_t)got)) > 0)
-		got += r;
-	close(fd[0]);
-	waitpid(pid, &st, 0);
-	k->status = st;
-	return got == (ssize_t)sizeof(k->text) ? 0 : -1;
+	return live_collect(pid, fd[0], k->text, sizeof(k->text), &k->status) ==
+	       sizeof(k->text) ? 0 : -1;
 }
 
 static void *xmap(uint64_t addr, uint64_t len, int prot, int flags, int fd,

@@ -28,7 +28,6 @@ static int fork_kernel(const struct live_op *pre, const struct live_op *post,
 {
 	int fd[2];
 	pid_t pid;
-	ssize_t got = 0, r;
 
 	memset(res, 0, sizeof(*res));
 	if (pipe(fd))
@@ -39,9 +38,6 @@ static int fork_kernel(const struct live_op *pre, const struct live_op *post,
 		return -1;
 	if (pid == 0) {
 		static struct live_result cr;
-		static char smaps[1 << 20];
-		FILE *f;
-		size_t n;
 
 		for (int i = 0; pre[i].op != L_END; i++)
 			(void)live_sys(&pre[i]);
@@ -52,22 +48,14 @@ static int fork_kernel(const struct live_op *pre, const struct live_op *post,
 		}
 		for (cr.n = 0; post[cr.n].op != L_END; cr.n++)
 			cr.ret[cr.n] = live_sys(&post[cr.n]);
-		f = fopen("/proc/self/smaps", "r");
-		n = f ? fread(smaps, 1, sizeof(smaps) - 1, f) : 0;
-		smaps[n] = 0;
-		if (f)
-			fclose(f);
-		live_filter(smaps, cr.text, sizeof(cr.text));
+		live_self_window(cr.text, sizeof(cr.text));
 		if (write(fd[1], &cr, sizeof(cr)) != (ssize_t)sizeof(cr))
 			_exit(1);
 		_exit(0);
 	}
 	close(fd[1]);
-	while ((r = read(fd[0], (char *)res + got, sizeof(*res) - (size_t)got)) > 0)
-		got += r;
-	close(fd[0]);
-	waitpid(pid, NULL, 0);
-	return got == (ssize_t)sizeof(*res) ? 0 : -1;
+	return live_collect(pid, fd[0], res, sizeof(*res), NULL) == sizeof(*res) ?
+	       0 : -1;
 }
 
 TEST(fork_live_child_layout)

@@ -2,12 +2,13 @@
 /*
  * uvma.c - the uvma command line.
  *
+ *   uvma replay | kdiff | explain | draw ...   (tools/<name>.c, cli.h)
  *   uvma tree [SCRIPT|-]   run a range-tree script and print the entries
  *   uvma --version | --help
  *
- * The `tree` subcommand exercises the range tree directly; the system-call
- * subcommands (replay, kdiff, explain, draw) build on the public API as the
- * later layers land.  Bad input: "FILE:LINE: message" on stderr, exit 2.
+ * The `tree` subcommand exercises the range tree directly; the others are
+ * dispatched to their own files.  Bad input: "FILE:LINE: message" on
+ * stderr, exit 2.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,7 +27,14 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: uvma COMMAND [ARGS]\n"
 		"\n"
-		"commands:\n"
+		"commands (each has --help):\n"
+		"  replay [TRACE|-]  rebuild an address space from an strace log or a\n"
+		"                    scenario and print its /proc/PID/maps\n"
+		"  kdiff             differential testing against the live kernel,\n"
+		"                    shrinking each disagreement to a reproducer\n"
+		"  explain           why two VMAs did not merge; --budget for the\n"
+		"                    VMA count against max_map_count\n"
+		"  draw              an SVG picture of an address space (--timeline)\n"
 		"  tree [SCRIPT|-]   run a range-tree script (stdin if none) and print\n"
 		"                    the final entries, one 'START-END NAME' per line\n"
 		"\n"

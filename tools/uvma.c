@@ -233,6 +233,10 @@ out:
 
 int cmd_tree(int argc, char **argv)
 {
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
 	if (argc > 2) {
 		fprintf(stderr, "uvma tree: too many arguments\n");
 		return EXIT_BADINPUT;

@@ -21,6 +21,10 @@ check align     'gap-low 0 100 4 3\n'               '1: ALIGN must be a power of
 check badgap    'gap-low 0 2 0\n'                   '1: bad gap request'
 check toomany   'store 1 2 a b c d\n'               '1: too many words'
 "$uvma" tree /nonexistent/file >/dev/null 2>&1; [ $? -eq 2 ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL missing file"; }
+"$uvma" tree --help | grep -q '^  tree \[SCRIPT' && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL tree --help"; }
+for c in replay kdiff explain draw; do
+	"$uvma" --help | grep -q "^  $c" && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL --help lacks $c"; }
+done
 "$uvma" bogus >/dev/null 2>&1; [ $? -eq 2 ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "FAIL unknown command"; }
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

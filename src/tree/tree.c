@@ -479,21 +479,27 @@ size_t mt_bytes(const struct mt_tree *t)
 /* ------------------------------------------------------------------ */
 /* Searching                                                           */
 
-/* inner_slot() - the child of @n whose range holds @a (branch-free search). */
+/*
+ * inner_slot() - the child of @n whose range holds @a: the number of
+ * separators key[1..count) at or below @a.
+ *
+ * Two rounds of independent compares instead of a binary search's chain
+ * of dependent ones: first the last key of each block of eight, which
+ * says how many blocks lie wholly at or below @a, then the keys of the
+ * next block.  About a dozen compares and two load latencies a node.
+ */
 static inline int inner_slot(const struct mt_inner *n, uint64_t a)
 {
-	const uint64_t *k = n->key + 1, *b = k;
-	int len = n->h.count - 1;
+	const uint64_t *k = n->key + 1;
+	int len = n->h.count - 1, blocks = 0, r, end;
 
-	if (len <= 0)
-		return 0;
-	while (len > 1) {
-		int half = len / 2;
-
-		b = b[half] <= a ? b + half : b;
-		len -= half;
-	}
-	return (int)(b - k) + (*b <= a);
+	for (int b = 7; b < len; b += 8)
+		blocks += k[b] <= a;
+	r = 8 * blocks;
+	end = r + 8 < len ? r + 8 : len;
+	for (int i = r; i < end; i++)
+		r += k[i] <= a;
+	return r;
 }
 
 /*
@@ -525,6 +531,7 @@ static inline int leaf_rank(const struct mt_leaf *l, uint64_t a)
 		const __m128i key = _mm_xor_si128(_mm_set1_epi32((int)d), bias);
 		__m128i above = _mm_setzero_si128();
 
+#pragma GCC unroll 8
 		for (int i = 0; i < MT_NSLOT; i += 4) {
 			__m128i v = _mm_loadu_si128((const __m128i *)&l->e.n.s[i]);
 
@@ -542,35 +549,47 @@ static inline int leaf_rank(const struct mt_leaf *l, uint64_t a)
 	return r;
 }
 
-/* walk() - descend to the leaf for @a, recording the path when asked. */
+/*
+ * walk() - descend to the leaf for @a, recording the path when asked.
+ *
+ * At each level the slot the last descent took (t->route) is tried first:
+ * it is the answer exactly when key[j] <= a < key[j + 1], so a search near
+ * the last one costs two compares a level.  Once a guess fails, the
+ * levels below belong to another subtree and are searched outright.
+ */
 static struct mt_leaf *walk(const struct mt_tree *t, uint64_t a, struct path *p)
 {
+	uint8_t *route = ((struct mt_tree *)t)->route;	/* a cache: see tree.h */
 	struct mt_node *n = t->root;
-	int d = 0;
+	int d = 0, guess = 1;
 
 	if (!n)
 		return NULL;
 	while (!n->leaf) {
-		int j;
+		struct mt_inner *in = IN(n);
+		int j = d < MT_ROUTE ? route[d] : 0, c = in->h.count;
 
-		/* Ask for every key line at once: the misses overlap. */
-		{
-			const char *k = (const char *)IN(n)->key;
+		if (!guess || d >= MT_ROUTE || j >= c ||
+		    (j > 0 && in->key[j] > a) || (j + 1 < c && in->key[j + 1] <= a)) {
+			/* Ask for every key line at once: the misses overlap. */
+			const char *k = (const char *)in->key;
 
 			__builtin_prefetch(k + 64);
 			__builtin_prefetch(k + 128);
 			__builtin_prefetch(k + 192);
 			__builtin_prefetch(k + 256);
 			__builtin_prefetch(k + 320);
+			j = inner_slot(in, a);
+			guess = 0;
+			if (d < MT_ROUTE)
+				route[d] = (uint8_t)j;
 		}
-		j = inner_slot(IN(n), a);
-
 		if (p) {
-			p->node[d] = IN(n);
+			p->node[d] = in;
 			p->slot[d] = j;
 		}
 		d++;
-		n = IN(n)->child[j];
+		n = in->child[j];
 	}
 	__builtin_prefetch(&LF(n)->e.n.s[16]);
 	if (p)
@@ -987,15 +1006,14 @@ static void link_after(struct mt_leaf *l, struct mt_leaf *r)
 }
 
 /*
- * redistribute() - share the entries @a[0..n) between adjacent leaves
- * @l and @r (same parent, @r at slot @jr) as evenly as both formats allow.
- * Returns: 1 if done, 0 if no even share fits (nothing changed).
+ * redistribute_at() - write the entries @a[0..n) to adjacent leaves @l (the
+ * first @m) and @r (the rest); @r is at slot @jr of their common parent.
+ * redistribute() shares them evenly.
+ * Returns: 1 if done, 0 if a share does not fit one leaf (nothing changed).
  */
-static int redistribute(struct mt_leaf *l, struct mt_leaf *r, int jr,
-			const struct ent *a, int n)
+static int redistribute_at(struct mt_leaf *l, struct mt_leaf *r, int jr,
+			   const struct ent *a, int n, int m)
 {
-	int m = n / 2;
-
 	if (!ents_fit_one(a, m) || !ents_fit_one(a + m, n - m))
 		return 0;
 	leaf_write(l, a, m);
@@ -1005,6 +1023,12 @@ static int redistribute(struct mt_leaf *l, struct mt_leaf *r, int jr,
 	gap_update(&r->h);
 	gap_update(r->next ? &r->next->h : NULL);
 	return 1;
+}
+
+static int redistribute(struct mt_leaf *l, struct mt_leaf *r, int jr,
+			const struct ent *a, int n)
+{
+	return redistribute_at(l, r, jr, a, n, n / 2);
 }
 
 /*
@@ -1224,6 +1248,17 @@ static void rebalance_leaf(struct mt_tree *t, struct mt_leaf *l)
 	}
 	n = leaf_gather(a, e);
 	n += leaf_gather(b, &e[n]);
+	/*
+	 * The last leaf emptied while its left sibling is more than half
+	 * full: take the sibling's last entry instead of folding into it.
+	 * Folding would leave a leaf at the end that is full, or whose
+	 * format cannot take an entry far above it, so the next entry added
+	 * at the end would split it again: a pair of calls that maps and
+	 * unmaps past the last entry would split and fold every time.
+	 */
+	if (b == l && !b->next && b->h.count == 0 && a->h.count > MT_LMIN &&
+	    redistribute_at(a, b, j, e, n, n - 1))
+		return;
 	if (n == 0 || ents_fit_one(e, n)) {
 		/* Fold b into a: [a][b] -> [a + b]. */
 		if (n)

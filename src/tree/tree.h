@@ -51,7 +51,17 @@ struct mt_tree {
 	struct mt_node *hint;
 	uint64_t hint_seq;
 	uint32_t writing;	/* a write is under way: no finger */
+	/*
+	 * The route: the child slot the last descent took at each inner
+	 * level (the first MT_ROUTE levels).  A descent tries it first and
+	 * keeps it when the node's separators show it still holds the
+	 * address (two compares instead of a search of the node); any other
+	 * answer is searched for.  Only a guess: it is checked against the
+	 * real node every time, so no change to the tree can make it wrong.
+	 */
+	uint8_t route[16];
 };
+#define MT_ROUTE 16
 
 #define MT_TREE_INIT { .root = NULL }
 

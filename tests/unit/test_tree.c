@@ -1978,3 +1978,42 @@ TEST(tree_prealloc_release)
 	}
 	free(ops);
 }
+
+/*
+ * A pair of calls that maps and unmaps just past the last entry (mmap
+ * without a hint in an address space with nothing above it) must not
+ * split and fold a leaf each time: after the first round the store finds
+ * room and the erase leaves the leaves as they were.  Entries far above
+ * the rest (beyond a narrow leaf's 4 GiB span) and entries next to them
+ * both; for every fill of the last leaf (n runs over more than a leaf).
+ */
+TEST(tree_end_pair_steady)
+{
+	static const uint64_t above[] = { 1ull << 33, 2 * 4096 };
+
+	for (size_t k = 0; k < sizeof(above) / sizeof(above[0]); k++) {
+		for (size_t n = 600; n < 640; n++) {
+			struct mt_tree t;
+			uint64_t base = 0x10000000, top = base + 2 * 4096 * n;
+			uint64_t far = top + above[k], leaves = 0;
+
+			mt_init(&t);
+			for (size_t i = 0; i < n; i++)
+				ASSERT_EQ(mt_store(&t, base + 2 * 4096 * i,
+						   base + 2 * 4096 * i + 4096,
+						   LV('a' + i % 26)), 0);
+			for (int round = 0; round < 4; round++) {
+				ASSERT_EQ(mt_store(&t, far, far + 4096, LV('z')), 0);
+				if (round > 0)
+					ASSERT_EQ(t.nodes[0], leaves);
+				ASSERT_EQ(mt_erase(&t, far, far + 4096), 0);
+				if (round > 0)
+					ASSERT_EQ(t.nodes[0], leaves);
+				leaves = t.nodes[0];
+				ASSERT_EQ(mt_validate(&t), 0);
+			}
+			ASSERT_EQ(t.count, n);
+			mt_destroy(&t);
+		}
+	}
+}

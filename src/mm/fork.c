@@ -55,17 +55,17 @@ static int dup_vma(struct uvma_mm *child, struct vm_area_struct *pvma)
 		goto unacct;
 	/* vm_area_dup() shared the parent's anon_vma: fork makes a child one. */
 	unlink_anon_vmas(tmp);
-	if (tmp->vm_uffd_ctx) {
-		struct uvma_uffd *pctx = (struct uvma_uffd *)tmp->vm_uffd_ctx;
+	if (vma_uffd_ctx(tmp)) {
+		struct uvma_uffd *pctx = (struct uvma_uffd *)vma_uffd_ctx(tmp);
 
 		if (pctx->features & UVMA_UFFD_FEATURE_EVENT_FORK) {
 			struct uvma_uffd *c = fork_uffd_ctx(child, pctx);
 
-			if (!c)
+			/* tmp has an extension: setting cannot fail. */
+			if (!c || vma_set_uffd_ctx(tmp, (struct userfaultfd_ctx *)c))
 				goto free;
-			tmp->vm_uffd_ctx = (struct userfaultfd_ctx *)c;
 		} else {
-			tmp->vm_uffd_ctx = NULL;
+			vma_clear_uffd_ctx(tmp);
 			tmp->vm_flags &= ~__VM_UFFD_FLAGS;
 		}
 	}

@@ -93,11 +93,11 @@ static int madvise_update_vma(struct madv_state *st, vm_flags_t new_flags)
 {
 	struct vm_area_struct *vma = st->vma, *res;
 	bool set_name = st->behavior == MADV_SET_ANON_VMA_NAME;
-	struct anon_vma_name *name = set_name ? st->name : vma->anon_name;
+	struct anon_vma_name *name = set_name ? st->name : vma_anon_name(vma);
 	int err;
 	VMA_ITERATOR(vmi, mm_core(st->mm), st->start);
 
-	if (new_flags == vma->vm_flags && anon_vma_name_eq(vma->anon_name, name))
+	if (new_flags == vma->vm_flags && anon_vma_name_eq(vma_anon_name(vma), name))
 		return 0;
 	if (set_name)
 		err = vma_modify_name(&vmi, st->prev, vma, st->start, st->end,
@@ -107,9 +107,7 @@ static int madvise_update_vma(struct madv_state *st, vm_flags_t new_flags)
 				       new_flags, &res);
 	if (err)
 		return err;
-	vma_flags_reset(res, new_flags);
-	if (set_name)
-		vma_set_anon_name(res, name);
+	vma_flags_reset(res, new_flags);	/* vma_modify_name() wrote the name */
 	st->vma = res;
 	return 0;
 }

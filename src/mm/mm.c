@@ -177,12 +177,12 @@ static void vma_info_fill(const struct vm_area_struct *vma,
 	info->pgoff = vma->vm_pgoff;
 	info->flags = vma->vm_flags;
 	info->file = vma->vm_file;
-	info->anon_name = vma->anon_name ? vma->anon_name->name : NULL;
+	info->anon_name = vma_anon_name(vma) ? vma_anon_name(vma)->name : NULL;
 	info->special = mm_special_name(vma);
 	info->anon_vma = vma->anon_vma ? vma->anon_vma->id : 0;
 	info->fork_child = vma->anon_vma && vma->anon_vma->fork_child;
-	info->uffd = vma->vm_uffd_ctx != NULL;
-	info->policy = vma->vm_policy != NULL;
+	info->uffd = vma_uffd_ctx(vma) != NULL;
+	info->policy = vma_policy(vma) != NULL;
 }
 
 int uvma_vma_find(struct uvma_mm *mm, uint64_t addr, struct uvma_vma_info *info)

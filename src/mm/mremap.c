@@ -373,7 +373,7 @@ static int prep_move_vma(struct vma_remap_struct *vrm)
 
 /*
  * uffd_ctx_event_remap() - does the uffd context keep registrations across
- * a move?  IMPORTANT: vm_uffd_ctx holds the struct uvma_uffd the VMA was
+ * a move?  IMPORTANT: vma_uffd_ctx() holds the struct uvma_uffd the VMA was
  * registered with (uffd.c stores it there).
  */
 static bool uffd_ctx_event_remap(const struct userfaultfd_ctx *ctx)
@@ -389,9 +389,9 @@ static bool uffd_ctx_event_remap(const struct userfaultfd_ctx *ctx)
  */
 static void mremap_userfaultfd_prep(struct vm_area_struct *new_vma)
 {
-	if (!new_vma->vm_uffd_ctx || uffd_ctx_event_remap(new_vma->vm_uffd_ctx))
+	if (!vma_uffd_ctx(new_vma) || uffd_ctx_event_remap(vma_uffd_ctx(new_vma)))
 		return;
-	new_vma->vm_uffd_ctx = NULL;
+	vma_clear_uffd_ctx(new_vma);
 	new_vma->vm_flags &= ~__VM_UFFD_FLAGS;
 }
 

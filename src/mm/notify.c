@@ -137,7 +137,7 @@ static bool piece_add(struct mm_notify *n, const struct vm_area_struct *vma)
 		.start = vma->vm_start,
 		.end = vma->vm_end,
 		.flags = vma->vm_flags,
-		.name = vma->anon_name ? anon_vma_name_get(vma->anon_name) : NULL,
+		.name = vma_anon_name(vma) ? anon_vma_name_get(vma_anon_name(vma)) : NULL,
 	};
 	n->npiece++;
 	return true;
@@ -286,7 +286,7 @@ static void new_at(struct uvma_mm *mm, uint64_t pos, uint64_t limit,
 	}
 	s->mapped = true;
 	s->flags = vma->vm_flags;
-	s->name = vma->anon_name;
+	s->name = vma_anon_name(vma);
 	if (vma->vm_end < limit)
 		s->end = vma->vm_end;
 }

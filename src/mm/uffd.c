@@ -11,7 +11,7 @@
  * vma_modify_flags_uffd() (merges and splits), unless it already has this
  * context and all the mode bits.  Unregister and close clear both, merging
  * with unregistered neighbours.  The context is compared by identity: the
- * VMA's vm_uffd_ctx is the struct uvma_uffd itself.
+ * VMA's vma_uffd_ctx() is the struct uvma_uffd itself.
  * Checked on the live 6.18.44 kernel: tests/unit/test_uffd.c.
  */
 #include "local.h"
@@ -96,10 +96,10 @@ static int uffd_set_range(struct uvma_mm *mm, uint64_t start, uint64_t end,
 		vm_flags_t new_flags = (vma->vm_flags & ~__VM_UFFD_FLAGS) | vm_flags;
 		bool whole = s == vma->vm_start && e == vma->vm_end;
 
-		if (ctx ? (vma->vm_uffd_ctx == ctx &&
+		if (ctx ? (vma_uffd_ctx(vma) == ctx &&
 			   (vma->vm_flags & vm_flags) == vm_flags) :
-			  (!vma->vm_uffd_ctx ||
-			   (only && vma->vm_uffd_ctx != only))) {
+			  (!vma_uffd_ctx(vma) ||
+			   (only && vma_uffd_ctx(vma) != only))) {
 			prev = vma;
 			continue;
 		}
@@ -109,10 +109,11 @@ static int uffd_set_range(struct uvma_mm *mm, uint64_t start, uint64_t end,
 		if (err == -ENOMEM && !ctx && whole) {
 			/* Clearing a whole VMA gives up on the merge instead. */
 			res = vma;
+			vma_clear_uffd_ctx(res);
 		} else if (err) {
 			return err;
 		}
-		res->vm_uffd_ctx = ctx;
+		/* vma_modify_flags_uffd() wrote ctx on res. */
 		res->vm_flags = (res->vm_flags & ~__VM_UFFD_FLAGS) | vm_flags;
 		prev = res;
 	}
@@ -153,7 +154,7 @@ int uvma__uffd_register(struct uvma_uffd *uffd, uint64_t addr, uint64_t len,
 			return -EINVAL;
 		if (!(vma->vm_flags & VM_MAYWRITE))
 			return -EPERM;
-		if (vma->vm_uffd_ctx && vma->vm_uffd_ctx != uffd_id(uffd))
+		if (vma_uffd_ctx(vma) && vma_uffd_ctx(vma) != uffd_id(uffd))
 			return -EBUSY;
 	}
 	return uffd_set_range(mm, addr, end, vm_flags, uffd_id(uffd), NULL);
@@ -178,7 +179,7 @@ int uvma__uffd_unregister(struct uvma_uffd *uffd, uint64_t addr, uint64_t len)
 		return -EINVAL;
 	for (; vma && vma->vm_start < end; vma = find_vma(mm_core(mm), vma->vm_end)) {
 		/* Only the registering context may unregister. */
-		if (vma->vm_uffd_ctx && vma->vm_uffd_ctx != uffd_id(uffd))
+		if (vma_uffd_ctx(vma) && vma_uffd_ctx(vma) != uffd_id(uffd))
 			return -EINVAL;
 		if (!vma_can_userfault(vma, vma->vm_flags))
 			return -EINVAL;

@@ -454,8 +454,11 @@ static int link_one(struct uvma_mm *mm, struct imp_files *fs,
 		vma->vm_ops = vma_is_shmem(vma) ? &mm_shmem_vm_ops :
 						  &mm_file_vm_ops;
 	}
-	vma->anon_name = name;
-	err = vma_link(&mm->vmm, vma);
+	/* The VMA takes its own reference: drop the one we were handed. */
+	err = vma_set_anon_name(vma, name);
+	anon_vma_name_put(name);
+	if (!err)
+		err = vma_link(&mm->vmm, vma);
 	if (err) {
 		remove_vma(vma);
 		return err;

@@ -228,9 +228,9 @@ static void pb_vma_name(struct pbuf *b, const struct uvma_mm *mm,
 	const char *name = NULL;
 
 	if (f) {
-		if (vma->anon_name) {
+		if (vma_anon_name(vma)) {
 			pb_puts(b, "[anon_shmem:");
-			pb_puts(b, vma->anon_name->name);
+			pb_puts(b, vma_anon_name(vma)->name);
 			pb_putc(b, ']');
 		} else {
 			pb_path(b, f->path);
@@ -247,9 +247,9 @@ static void pb_vma_name(struct pbuf *b, const struct uvma_mm *mm,
 		name = "[stack]";
 	if (name) {
 		pb_puts(b, name);
-	} else if (vma->anon_name) {
+	} else if (vma_anon_name(vma)) {
 		pb_puts(b, "[anon:");
-		pb_puts(b, vma->anon_name->name);
+		pb_puts(b, vma_anon_name(vma)->name);
 		pb_putc(b, ']');
 	}
 }

@@ -14,9 +14,12 @@
 #include "vma_internal.h"
 #include "vma.h"
 
-/* The record budget: 80 bytes on LP64 (the tree adds about 20 per VMA). */
-_Static_assert(sizeof(void *) != 8 || sizeof(struct vm_area_struct) <= 80,
-	       "struct vm_area_struct grew past 80 bytes");
+/*
+ * The record budget: one 64-byte cache line on LP64 (the tree adds about
+ * 20 bytes per VMA).  The rare attributes live in struct vm_area_ext.
+ */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct vm_area_struct) == 64,
+	       "struct vm_area_struct must be 64 bytes on LP64");
 
 /* ------------------------------------------------------------------ */
 /* The address space                                                   */
@@ -273,7 +276,7 @@ static bool anon_vma_compatible(const struct vm_area_struct *a,
 				const struct vm_area_struct *b)
 {
 	return a->vm_end == b->vm_start &&
-	       mpol_equal(a->vm_policy, b->vm_policy) &&
+	       mpol_equal(vma_policy(a), vma_policy(b)) &&
 	       a->vm_file == b->vm_file &&
 	       ((a->vm_flags ^ b->vm_flags) & ~(VM_ACCESS_FLAGS | VM_IGNORE_MERGE)) == 0 &&
 	       b->vm_pgoff == a->vm_pgoff + ((b->vm_start - a->vm_start) >> PAGE_SHIFT);
@@ -352,7 +355,45 @@ struct vm_area_struct *vm_area_alloc(void)
 
 void vm_area_free(struct vm_area_struct *vma)
 {
+	if (vma->vm_ext)
+		vma__free(vma->vm_ext, sizeof(*vma->vm_ext));
 	vma__free(vma, sizeof(*vma));
+}
+
+/*
+ * __vma_alloc_like() - a zeroed record for a copy of @src: with an empty
+ * extension if @src has one, so that __vma_copy() cannot fail.  NULL if out
+ * of memory.
+ */
+static struct vm_area_struct *__vma_alloc_like(const struct vm_area_struct *src)
+{
+	struct vm_area_struct *vma = vm_area_alloc();
+
+	if (vma && src->vm_ext) {
+		vma->vm_ext = vma__alloc(sizeof(*vma->vm_ext));
+		if (!vma->vm_ext) {
+			vm_area_free(vma);
+			return NULL;
+		}
+	}
+	return vma;
+}
+
+/*
+ * __vma_copy() - make @dst (from __vma_alloc_like(@src)) a raw copy of
+ * @src: every field, and @src's rare attributes in @dst's own extension.
+ * No reference is taken (see __vma_take_refs()).
+ */
+static void __vma_copy(struct vm_area_struct *dst,
+		       const struct vm_area_struct *src)
+{
+	struct vm_area_ext *ext = dst->vm_ext;
+
+	VMA_BUG_ON(!ext != !src->vm_ext);	/* allocated like src */
+	*dst = *src;
+	dst->vm_ext = ext;
+	if (ext)
+		*ext = *src->vm_ext;
 }
 
 /* __vma_take_refs() - @vma is a raw copy: give it references of its own. */
@@ -362,8 +403,10 @@ static void __vma_take_refs(struct vm_area_struct *vma)
 
 	if (vma->vm_file)
 		get_file(vma->vm_file);
-	anon_vma_name_get(vma->anon_name);
-	mpol_get(vma->vm_policy);
+	if (vma->vm_ext) {
+		anon_vma_name_get(vma->vm_ext->anon_name);
+		mpol_get(vma->vm_ext->policy);
+	}
 	err = anon_vma_clone(vma, vma);
 	VMA_BUG_ON(err != 0);
 	(void)err;
@@ -372,23 +415,27 @@ static void __vma_take_refs(struct vm_area_struct *vma)
 /* __vma_drop_refs() - release everything @vma holds (not the record). */
 static void __vma_drop_refs(struct vm_area_struct *vma)
 {
+	struct vm_area_ext *ext = vma->vm_ext;
+
 	if (vma->vm_file)
 		fput(vma->vm_file);
-	anon_vma_name_put(vma->anon_name);
-	mpol_put(vma->vm_policy);
+	if (ext) {
+		anon_vma_name_put(ext->anon_name);
+		mpol_put(ext->policy);
+		ext->anon_name = NULL;
+		ext->policy = NULL;
+	}
 	unlink_anon_vmas(vma);
 	vma->vm_file = NULL;
-	vma->anon_name = NULL;
-	vma->vm_policy = NULL;
 }
 
 struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
 {
-	struct vm_area_struct *vma = vm_area_alloc();
+	struct vm_area_struct *vma = __vma_alloc_like(orig);
 
 	if (!vma)
 		return NULL;
-	*vma = *orig;
+	__vma_copy(vma, orig);
 	__vma_take_refs(vma);
 	return vma;
 }
@@ -401,18 +448,81 @@ void remove_vma(struct vm_area_struct *vma)
 	vm_area_free(vma);
 }
 
-void vma_set_anon_name(struct vm_area_struct *vma, struct anon_vma_name *name)
+/*
+ * __vma_ext_write() - give @vma exactly the rare attributes in @want,
+ * moving references.  A missing extension is taken from *@spare if there is
+ * one there, else allocated; one that ends up empty is freed.
+ * Returns: 0 or -ENOMEM (nothing changed).
+ */
+static MUST_CHECK int __vma_ext_write(struct vm_area_struct *vma,
+				      struct vm_area_ext want,
+				      struct vm_area_ext **spare)
 {
-	anon_vma_name_get(name);
-	anon_vma_name_put(vma->anon_name);
-	vma->anon_name = name;
+	struct vm_area_ext *ext = vma->vm_ext;
+	bool empty = !want.anon_name && !want.policy && !want.uffd_ctx;
+
+	if (!ext) {
+		if (empty)
+			return 0;
+		if (spare && *spare) {
+			ext = *spare;
+			*spare = NULL;
+		} else if (!(ext = vma__alloc(sizeof(*ext)))) {
+			return -ENOMEM;
+		}
+		memset(ext, 0, sizeof(*ext));
+		vma->vm_ext = ext;
+	}
+	anon_vma_name_get(want.anon_name);
+	mpol_get(want.policy);
+	anon_vma_name_put(ext->anon_name);
+	mpol_put(ext->policy);
+	*ext = want;
+	if (empty) {
+		vma__free(ext, sizeof(*ext));
+		vma->vm_ext = NULL;
+	}
+	return 0;
 }
 
-void vma_set_policy(struct vm_area_struct *vma, struct mempolicy *pol)
+/* __vma_ext_of() - @vma's rare attributes, by value. */
+static struct vm_area_ext __vma_ext_of(const struct vm_area_struct *vma)
 {
-	mpol_get(pol);
-	mpol_put(vma->vm_policy);
-	vma->vm_policy = pol;
+	struct vm_area_ext none = { 0 };
+
+	return vma->vm_ext ? *vma->vm_ext : none;
+}
+
+int vma_set_anon_name(struct vm_area_struct *vma, struct anon_vma_name *name)
+{
+	struct vm_area_ext want = __vma_ext_of(vma);
+
+	want.anon_name = name;
+	return __vma_ext_write(vma, want, NULL);
+}
+
+int vma_set_policy(struct vm_area_struct *vma, struct mempolicy *pol)
+{
+	struct vm_area_ext want = __vma_ext_of(vma);
+
+	want.policy = pol;
+	return __vma_ext_write(vma, want, NULL);
+}
+
+int vma_set_uffd_ctx(struct vm_area_struct *vma, struct userfaultfd_ctx *ctx)
+{
+	struct vm_area_ext want = __vma_ext_of(vma);
+
+	want.uffd_ctx = ctx;
+	return __vma_ext_write(vma, want, NULL);
+}
+
+void vma_clear_uffd_ctx(struct vm_area_struct *vma)
+{
+	int err = vma_set_uffd_ctx(vma, NULL);
+
+	VMA_BUG_ON(err != 0);	/* clearing never allocates */
+	(void)err;
 }
 
 int vma_link(struct vma_mm *mm, struct vm_area_struct *vma)
@@ -470,7 +580,7 @@ static void __split_commit(struct vma_mm *mm, struct vm_area_struct *vma,
 {
 	uint64_t pages_below = (addr - vma->vm_start) >> PAGE_SHIFT;
 
-	*new = *vma;
+	__vma_copy(new, vma);
 	__vma_take_refs(new);
 	if (where == SPLIT_NEW_BELOW)
 		new->vm_end = addr;
@@ -507,7 +617,7 @@ static MUST_CHECK int __split_vma(struct vma_iterator *vmi,
 	if (err)
 		return err;
 
-	new = vm_area_alloc();
+	new = __vma_alloc_like(vma);
 	if (!new)
 		return -ENOMEM;
 	if (__vma_prealloc(mm, 1)) {
@@ -565,11 +675,11 @@ static inline unsigned int __vma_attrs_vetoes(const struct vma_merge_struct *vmg
 				return veto;                                \
 		}                                                           \
 	} while (0)
-	VETO_IF(!mpol_equal(vmg->policy, vma->vm_policy), VMA_VETO_POLICY);
+	VETO_IF(!mpol_equal(vmg->policy, vma_policy(vma)), VMA_VETO_POLICY);
 	VETO_IF((vma->vm_flags ^ vmg->vm_flags) & ~VM_IGNORE_MERGE, VMA_VETO_FLAGS);
 	VETO_IF(vma->vm_file != vmg->file, VMA_VETO_FILE);
-	VETO_IF(vma->vm_uffd_ctx != vmg->uffd_ctx, VMA_VETO_UFFD);
-	VETO_IF(!anon_vma_name_eq(vma->anon_name, vmg->anon_name),
+	VETO_IF(vma_uffd_ctx(vma) != vmg->uffd_ctx, VMA_VETO_UFFD);
+	VETO_IF(!anon_vma_name_eq(vma_anon_name(vma), vmg->anon_name),
 		VMA_VETO_ANON_NAME);
 #undef VETO_IF
 	return veto;
@@ -1017,9 +1127,9 @@ static int __vma_modify_split(struct vma_iterator *vmi,
 	if (err)
 		return err;
 
-	if (split_below && !(below = vm_area_alloc()))
+	if (split_below && !(below = __vma_alloc_like(vma)))
 		return -ENOMEM;
-	if (split_above && !(above = vm_area_alloc()))
+	if (split_above && !(above = __vma_alloc_like(vma)))
 		goto nomem;
 	if (__vma_prealloc(mm, split_below + split_above))
 		goto nomem;
@@ -1079,6 +1189,39 @@ static int vma_modify(struct vma_merge_struct *vmg, struct vm_area_struct **res)
 	return __vma_modify_split(vmg->vmi, vma, start, end, res);
 }
 
+/*
+ * vma_modify_ext() - vma_modify() for a change of a rare attribute, which
+ * it then writes on *@res.  The extension *@res may need is allocated
+ * first: only a VMA without one (middle, or a piece split from it) can
+ * need it, since a neighbour that merged has the same attributes.
+ */
+static int vma_modify_ext(struct vma_merge_struct *vmg,
+			  struct vm_area_struct **res)
+{
+	struct vm_area_ext want = {
+		.anon_name = vmg->anon_name,
+		.policy = vmg->policy,
+		.uffd_ctx = vmg->uffd_ctx,
+	};
+	struct vm_area_ext *spare = NULL;
+	int err;
+
+	if (!vmg->middle->vm_ext &&
+	    (want.anon_name || want.policy || want.uffd_ctx)) {
+		spare = vma__alloc(sizeof(*spare));
+		if (!spare)
+			return -ENOMEM;
+	}
+	err = vma_modify(vmg, res);
+	if (!err) {
+		err = __vma_ext_write(*res, want, &spare);
+		VMA_BUG_ON(err != 0);	/* an extension or the spare */
+	}
+	if (spare)
+		vma__free(spare, sizeof(*spare));
+	return err;
+}
+
 int vma_modify_flags(struct vma_iterator *vmi, struct vm_area_struct *prev,
 		     struct vm_area_struct *vma, uint64_t start, uint64_t end,
 		     vm_flags_t vm_flags, struct vm_area_struct **res)
@@ -1096,7 +1239,7 @@ int vma_modify_name(struct vma_iterator *vmi, struct vm_area_struct *prev,
 	VMG_VMA_STATE(vmg, vmi->mm, vmi, prev, vma, start, end);
 
 	vmg.anon_name = name;
-	return vma_modify(&vmg, res);
+	return vma_modify_ext(&vmg, res);
 }
 
 int vma_modify_policy(struct vma_iterator *vmi, struct vm_area_struct *prev,
@@ -1106,7 +1249,7 @@ int vma_modify_policy(struct vma_iterator *vmi, struct vm_area_struct *prev,
 	VMG_VMA_STATE(vmg, vmi->mm, vmi, prev, vma, start, end);
 
 	vmg.policy = pol;
-	return vma_modify(&vmg, res);
+	return vma_modify_ext(&vmg, res);
 }
 
 int vma_modify_flags_uffd(struct vma_iterator *vmi, struct vm_area_struct *prev,
@@ -1118,7 +1261,7 @@ int vma_modify_flags_uffd(struct vma_iterator *vmi, struct vm_area_struct *prev,
 
 	vmg.vm_flags = vm_flags;
 	vmg.uffd_ctx = ctx;
-	return vma_modify(&vmg, res);
+	return vma_modify_ext(&vmg, res);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1207,7 +1350,7 @@ int copy_vma(struct vma_mm *mm, struct vm_area_struct **vmap, uint64_t addr,
 	if (vmg_nomem(&vmg))
 		return -ENOMEM;
 
-	new_vma = vm_area_alloc();
+	new_vma = __vma_alloc_like(vma);
 	if (!new_vma)
 		return -ENOMEM;
 	if (__vma_prealloc(mm, 1)) {
@@ -1216,7 +1359,7 @@ int copy_vma(struct vma_mm *mm, struct vm_area_struct **vmap, uint64_t addr,
 	}
 
 	/* Point of no return */
-	*new_vma = *vma;
+	__vma_copy(new_vma, vma);
 	__vma_take_refs(new_vma);
 	__vma_set_range(new_vma, addr, addr + len, pgoff);
 	if (new_vma->vm_ops && new_vma->vm_ops->open)
@@ -1314,9 +1457,9 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 	split_end = !late_err && last->vm_end > end;
 
 	/* Everything that can run out of memory, before any change. */
-	if (split_start && !(below = vm_area_alloc()))
+	if (split_start && !(below = __vma_alloc_like(vma)))
 		return -ENOMEM;
-	if (split_end && !(above = vm_area_alloc()))
+	if (split_end && !(above = __vma_alloc_like(last)))
 		goto nomem;
 	if (!late_err && count > VMS_INLINE) {
 		vms->detached = vma__alloc(count * sizeof(*vms->detached));
@@ -1482,8 +1625,8 @@ void vma_dump_mm(struct vma_mm *mm)
 			(unsigned long long)(vma->anon_vma ? vma->anon_vma->id : 0),
 			vma_is_fork_child(vma) ? "(fork child)" : "",
 			(const void *)vma->vm_ops,
-			vma->anon_name ? vma->anon_name->name : "-",
-			(void *)vma->vm_policy, (void *)vma->vm_uffd_ctx);
+			vma_anon_name(vma) ? vma_anon_name(vma)->name : "-",
+			(void *)vma_policy(vma), (void *)vma_uffd_ctx(vma));
 }
 /* GCOVR_EXCL_STOP */
 
@@ -1500,10 +1643,13 @@ static const char *__vma_check_attrs(const struct vm_area_struct *vma)
 		return "pgoff wraps";
 	if (vma->vm_file && !vma->vm_file->refcount)
 		return "file without references";
-	if (vma->anon_name && !vma->anon_name->refcount)
+	if (vma_anon_name(vma) && !vma_anon_name(vma)->refcount)
 		return "name without references";
-	if (vma->vm_policy && !vma->vm_policy->refcount)
+	if (vma_policy(vma) && !vma_policy(vma)->refcount)
 		return "policy without references";
+	if (vma->vm_ext && !vma->vm_ext->anon_name && !vma->vm_ext->policy &&
+	    !vma->vm_ext->uffd_ctx)
+		return "empty extension";
 	if (vma->anon_vma) {
 		const struct anon_vma *av = vma->anon_vma;
 

@@ -148,8 +148,22 @@ struct anon_vma {
 };
 
 /*
+ * struct vm_area_ext - the attributes few VMAs ever have, kept out of the
+ * record so that it fits one 64-byte cache line.  A VMA points at one only
+ * while one of them is set; each VMA owns its own (copies of a VMA get
+ * copies of it, allocated with the record).
+ */
+struct vm_area_ext {
+	struct anon_vma_name *anon_name;	/* a reference, or NULL */
+	struct mempolicy *policy;	/* a reference, or NULL (default) */
+	struct userfaultfd_ctx *uffd_ctx;	/* not a reference */
+};
+
+/*
  * struct vm_area_struct - one VMA: [vm_start, vm_end), page aligned.
- * 80 bytes on LP64; the tree adds about 20 bytes per entry.
+ * 64 bytes on LP64 (one cache line); the tree adds about 20 per entry.
+ * Read the rare attributes with vma_anon_name(), vma_policy() and
+ * vma_uffd_ctx(); write them with the vma_set_*() functions.
  */
 struct vm_area_struct {
 	uint64_t vm_start;
@@ -159,10 +173,23 @@ struct vm_area_struct {
 	struct uvma_file *vm_file;	/* a reference; NULL for anonymous */
 	struct anon_vma *anon_vma;	/* a reference; NULL until faulted */
 	const struct vm_operations_struct *vm_ops;
-	struct anon_vma_name *anon_name;	/* a reference, or NULL */
-	struct mempolicy *vm_policy;	/* a reference, or NULL (default) */
-	struct userfaultfd_ctx *vm_uffd_ctx;	/* not a reference */
+	struct vm_area_ext *vm_ext;	/* owned; NULL if no rare attribute */
 };
+
+static inline struct anon_vma_name *vma_anon_name(const struct vm_area_struct *vma)
+{
+	return vma->vm_ext ? vma->vm_ext->anon_name : NULL;
+}
+
+static inline struct mempolicy *vma_policy(const struct vm_area_struct *vma)
+{
+	return vma->vm_ext ? vma->vm_ext->policy : NULL;
+}
+
+static inline struct userfaultfd_ctx *vma_uffd_ctx(const struct vm_area_struct *vma)
+{
+	return vma->vm_ext ? vma->vm_ext->uffd_ctx : NULL;
+}
 
 /* vma_pages() - the VMA's length in pages. */
 #define vma_pages(vma) (((vma)->vm_end - (vma)->vm_start) >> PAGE_SHIFT)
@@ -326,9 +353,9 @@ static inline bool vmg_nomem(const struct vma_merge_struct *vmg)
 			 (((start_) - (vma_)->vm_start) >> PAGE_SHIFT),     \
 		.file = (vma_)->vm_file,                                    \
 		.anon_vma = (vma_)->anon_vma,                               \
-		.policy = (vma_)->vm_policy,                                \
-		.uffd_ctx = (vma_)->vm_uffd_ctx,                            \
-		.anon_name = (vma_)->anon_name,                             \
+		.policy = vma_policy(vma_),                                 \
+		.uffd_ctx = vma_uffd_ctx(vma_),                             \
+		.anon_name = vma_anon_name(vma_),                           \
 		.state = VMA_MERGE_START,                                   \
 	}
 
@@ -362,12 +389,13 @@ unsigned int vma_merge_vetoes(const struct vm_area_struct *prev,
 
 /* vm_area_alloc() - a zeroed, unlinked VMA record, or NULL. */
 MUST_CHECK struct vm_area_struct *vm_area_alloc(void);
-/* vm_area_free() - free a record; drops no references. */
+/* vm_area_free() - free a record and its extension; drops no references. */
 void vm_area_free(struct vm_area_struct *vma);
 /*
  * vm_area_dup() - a new record copying @orig, holding its own references
- * to the file, name, policy and anon_vma (the anon_vma chain is cloned).
- * Returns NULL on allocation failure.
+ * to the file, name, policy and anon_vma (the anon_vma chain is cloned),
+ * with its own copy of @orig's extension.  Returns NULL on allocation
+ * failure.
  */
 MUST_CHECK struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig);
 /* remove_vma() - call close, drop every reference, free the record. */
@@ -378,9 +406,20 @@ void remove_vma(struct vm_area_struct *vma);
  */
 MUST_CHECK int vma_link(struct vma_mm *mm, struct vm_area_struct *vma);
 
-/* vma_set_anon_name() / vma_set_policy() - replace, moving references. */
-void vma_set_anon_name(struct vm_area_struct *vma, struct anon_vma_name *name);
-void vma_set_policy(struct vm_area_struct *vma, struct mempolicy *pol);
+/*
+ * vma_set_anon_name() / vma_set_policy() / vma_set_uffd_ctx() - replace one
+ * rare attribute (names and policies: moving references).  Returns: 0, or
+ * -ENOMEM (nothing changed) when @vma has no extension yet and the value is
+ * not NULL; with an extension, or a NULL value, it cannot fail.  A VMA whose
+ * last rare attribute is cleared gives its extension back.
+ */
+MUST_CHECK int vma_set_anon_name(struct vm_area_struct *vma,
+				 struct anon_vma_name *name);
+MUST_CHECK int vma_set_policy(struct vm_area_struct *vma, struct mempolicy *pol);
+MUST_CHECK int vma_set_uffd_ctx(struct vm_area_struct *vma,
+				struct userfaultfd_ctx *ctx);
+/* vma_clear_uffd_ctx() - vma_set_uffd_ctx(@vma, NULL), which cannot fail. */
+void vma_clear_uffd_ctx(struct vm_area_struct *vma);
 
 static inline bool vma_is_anonymous(const struct vm_area_struct *vma)
 {
@@ -470,8 +509,11 @@ struct vm_area_struct *vma_merge_new_range(struct vma_merge_struct *vmg);
  * @vma, or @vma when start > vma->vm_start) to take a new attribute: merge
  * it with a compatible neighbour, or split it so that one VMA covers
  * exactly the range.  *@res receives that VMA; as in Linux, the caller then
- * writes the new attribute on it (flags with vma_flags_reset(), so the
- * sticky flags a merge ORed in stay).  The iterator is left on *@res.
+ * writes new flags on it (with vma_flags_reset(), so the sticky flags a
+ * merge ORed in stay).  The rare attributes are the exception: _name(),
+ * _policy() and _flags_uffd() write the name, policy or uffd context on
+ * *@res themselves, having allocated the VMA extension this may need
+ * before the first change.  The iterator is left on *@res.
  * Returns: 0; -ENOMEM; a may_split veto.  See the header comment for the
  * one partial state.
  */

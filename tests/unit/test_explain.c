@@ -505,7 +505,7 @@ TEST(explain_live_mempolicy)
 			ASSERT_EQ(vma_modify_policy(&vmi, vma, vma, W + PG, W + 2 * PG,
 						    pol, &res), 0);
 		}
-		vma_set_policy(res, pol);
+		ASSERT_PTR_EQ(vma_policy(res), pol);	/* written by the modify */
 		mpol_put(pol);
 		CHECK_PAIR(&k, mm, W + PG, 0, UVMA_WHY_POLICY);
 	}

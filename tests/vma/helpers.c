@@ -123,10 +123,13 @@ void vt_snap(struct vt *t, struct vt_snap *s)
 	while ((vma = mt_next(&c, NULL, NULL)) != NULL && s->n < VT_SNAP_MAX) {
 		s->ptr[s->n] = vma;
 		s->rec[s->n] = *vma;
+		memset(&s->ext[s->n], 0, sizeof(s->ext[s->n]));
+		if (vma->vm_ext)
+			s->ext[s->n] = *vma->vm_ext;
 		s->anon_ref[s->n] = vma->anon_vma ? vma->anon_vma->refcount : 0;
 		s->file_ref[s->n] = vma->vm_file ? vma->vm_file->refcount : 0;
-		s->name_ref[s->n] = vma->anon_name ? vma->anon_name->refcount : 0;
-		s->policy_ref[s->n] = vma->vm_policy ? vma->vm_policy->refcount : 0;
+		s->name_ref[s->n] = vma_anon_name(vma) ? vma_anon_name(vma)->refcount : 0;
+		s->policy_ref[s->n] = vma_policy(vma) ? vma_policy(vma)->refcount : 0;
 		s->n++;
 	}
 	s->live_blocks = uvma_alloc_live();
@@ -146,6 +149,7 @@ int vt_same(struct vt *t, const struct vt_snap *s)
 	for (int i = 0; i < s->n; i++) {
 		if (now.ptr[i] != s->ptr[i] ||
 		    memcmp(&now.rec[i], &s->rec[i], sizeof(now.rec[i])) ||
+		    memcmp(&now.ext[i], &s->ext[i], sizeof(now.ext[i])) ||
 		    now.anon_ref[i] != s->anon_ref[i] ||
 		    now.file_ref[i] != s->file_ref[i] ||
 		    now.name_ref[i] != s->name_ref[i] ||

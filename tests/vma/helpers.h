@@ -55,6 +55,7 @@ struct vt_snap {
 	int n, map_count;
 	struct vm_area_struct *ptr[VT_SNAP_MAX];
 	struct vm_area_struct rec[VT_SNAP_MAX];
+	struct vm_area_ext ext[VT_SNAP_MAX];	/* zero: none */
 	uint32_t anon_ref[VT_SNAP_MAX];
 	uint64_t file_ref[VT_SNAP_MAX];
 	uint64_t name_ref[VT_SNAP_MAX];

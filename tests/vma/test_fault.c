@@ -57,8 +57,8 @@ static void one(struct vt *t)
 
 	v[0] = vt_map(t, 2, 10, 2, RW);
 	v[0]->vm_file = f;
-	vma_set_anon_name(v[0], n);
-	vma_set_policy(v[0], pol);
+	ASSERT_EQ(vma_set_anon_name(v[0], n), 0);
+	ASSERT_EQ(vma_set_policy(v[0], pol), 0);
 	anon_vma_name_put(n);
 	mpol_put(pol);
 	vt_fault(t, v[0]);
@@ -130,10 +130,34 @@ static int op_modify_name(struct vt *t)
 	if (!n)
 		return -ENOMEM;
 	err = vma_modify_name(&t->vmi, v[0], v[0], P(4), P(6), n, &res);
-	if (!err)
-		vma_set_anon_name(res, n);
 	anon_vma_name_put(n);
 	return err;
+}
+
+/* A name on the middle page of a VMA without an extension: one is made. */
+static int op_name_new_ext(struct vt *t)
+{
+	struct vm_area_struct *res;
+	struct anon_vma_name *n = anon_vma_name_alloc("z");
+	int err;
+
+	if (!n)
+		return -ENOMEM;
+	err = vma_modify_name(&t->vmi, v[0], v[0], P(1), P(2), n, &res);
+	anon_vma_name_put(n);
+	return err;
+}
+
+/* Copy a VMA that has an extension (the copy gets its own). */
+static int op_dup(struct vt *t)
+{
+	struct vm_area_struct *copy = vm_area_dup(v[0]);
+
+	(void)t;
+	if (!copy)
+		return -ENOMEM;
+	remove_vma(copy);
+	return 0;
 }
 
 static int op_modify_policy(struct vt *t)
@@ -248,32 +272,21 @@ static void lone(struct vt *t)
 
 static int op_fork(struct vt *t)
 {
-	struct vm_area_struct *child = vm_area_alloc();
+	struct vm_area_struct *child = vm_area_dup(v[0]);
 	int err;
 
 	if (!child)
 		return -ENOMEM;
-	*child = *v[0];
-	child->anon_vma = NULL;
+	/* fork.c's order: the copy drops the shared anon_vma for its own. */
+	unlink_anon_vmas(child);
 	child->vm_start = P(20);
 	child->vm_end = P(28);
 	err = anon_vma_fork(&t->mm, child, v[0]);
 	if (!err)
 		err = vma_link(&t->mm, child);
-	if (err) {
-		/* The copy's own references were never taken. */
-		child->vm_file = NULL;
-		child->anon_name = NULL;
-		child->vm_policy = NULL;
-		unlink_anon_vmas(child);
-		vm_area_free(child);
-		return err;
-	}
-	if (child->vm_file)
-		uvma_file_get(child->vm_file);
-	anon_vma_name_get(child->anon_name);
-	mpol_get(child->vm_policy);
-	return 0;
+	if (err)
+		remove_vma(child);
+	return err;
 }
 
 static int op_link(struct vt *t)
@@ -309,6 +322,8 @@ static const struct scenario scenarios[] = {
 	{ "modify: one split", one, op_modify_one_split },
 	{ "modify: split in three", one, op_modify_interior },
 	{ "modify name", one, op_modify_name },
+	{ "modify name: new extension", lone, op_name_new_ext },
+	{ "vm_area_dup with extension", one, op_dup },
 	{ "modify policy", one, op_modify_policy },
 	{ "modify uffd", one, op_modify_uffd },
 	{ "new range: left", p_gap_n, op_new_left },

@@ -454,12 +454,15 @@ TEST(vma_existing_modify_name_policy_uffd)
 	vt_init(&t);
 	/*
 	 * 0123456789
-	 * AAAAAAAA      name [2,4) "buf": split into three, name set by caller
+	 * AAAAAAAA      name [2,4) "buf": split into three, the name written
 	 * AABBAAAA      (letters are per VMA: A [0,2), B [2,4), C [4,8))
 	 */
 	a = vt_map_anon(&t, 0, 8, RW);
 	ASSERT_EQ(vma_modify_name(&t.vmi, a, a, P(2), P(4), name, &res), 0);
-	vma_set_anon_name(res, name);
+	ASSERT_PTR_EQ(vma_anon_name(res), name);
+	/* Only the named piece carries an extension. */
+	ASSERT_NULL(find_vma(&t.mm, 0)->vm_ext);
+	ASSERT_NULL(find_vma(&t.mm, P(4))->vm_ext);
 	ASSERT_EQ(t.mm.map_count, 3);
 	ASSERT_STR_EQ(vt_draw(&t, 8), "AABBCCCC");
 
@@ -482,7 +485,7 @@ TEST(vma_existing_modify_name_policy_uffd)
 	 */
 	b = find_vma(&t.mm, P(6));
 	ASSERT_EQ(vma_modify_policy(&t.vmi, res, b, P(6), P(8), pol, &res), 0);
-	vma_set_policy(res, pol);
+	ASSERT_PTR_EQ(vma_policy(res), pol);
 	ASSERT_PTR_EQ(res, b);
 	ASSERT_VMA(res, 6, 8, 6);
 	ASSERT_EQ(t.mm.map_count, 3);
@@ -493,7 +496,7 @@ TEST(vma_existing_modify_name_policy_uffd)
 					(struct userfaultfd_ctx *)&ctx, &res), 0);
 	ASSERT_PTR_EQ(res, a);
 	res->vm_flags = RW | VM_UFFD_MISSING;
-	res->vm_uffd_ctx = (struct userfaultfd_ctx *)&ctx;
+	ASSERT_PTR_EQ(vma_uffd_ctx(res), (struct userfaultfd_ctx *)&ctx);
 	ASSERT_EQ(t.mm.map_count, 3);
 	ASSERT_STR_EQ(vt_draw(&t, 8), "AABBBBCC");
 	vt_fini(&t);

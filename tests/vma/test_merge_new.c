@@ -385,7 +385,7 @@ TEST(vma_new_range_uffd_ctx_blocks)
 	 *               none: no merge; with a: merge
 	 */
 	prev = vt_map_anon(&t, 0, 3, RW);
-	prev->vm_uffd_ctx = (struct userfaultfd_ctx *)&ctx_a;
+	ASSERT_EQ(vma_set_uffd_ctx(prev, (struct userfaultfd_ctx *)&ctx_a), 0);
 	ASSERT_NULL(new_range(&t, &vmg, 3, 6, 3, RW));
 	{
 		VMG_STATE(tmp, &t.mm, &t.vmi, P(3), P(6), RW, 3);
@@ -421,7 +421,7 @@ TEST(vma_new_range_name_compared_by_content)
 	 *               apart; a different object also saying "heap" merges
 	 */
 	prev = vt_map_anon(&t, 0, 3, RW);
-	vma_set_anon_name(prev, a);
+	ASSERT_EQ(vma_set_anon_name(prev, a), 0);
 	ASSERT_NULL(new_range(&t, &vmg, 3, 6, 3, RW));
 	{
 		VMG_STATE(tmp, &t.mm, &t.vmi, P(3), P(6), RW, 3);
@@ -434,7 +434,7 @@ TEST(vma_new_range_name_compared_by_content)
 	vmg.anon_name = b;
 	ASSERT_PTR_EQ(vma_merge_new_range(&vmg), prev);
 	ASSERT_VMA(prev, 0, 6, 0);
-	ASSERT_PTR_EQ(prev->anon_name, a);
+	ASSERT_PTR_EQ(vma_anon_name(prev), a);
 	vt_fini(&t);
 	anon_vma_name_put(a);
 	anon_vma_name_put(b);
@@ -455,7 +455,7 @@ TEST(vma_new_range_policy_compared_by_content)
 	 *               apart; an equal policy (another object) merges
 	 */
 	prev = vt_map_anon(&t, 0, 3, RW);
-	vma_set_policy(prev, bind0);
+	ASSERT_EQ(vma_set_policy(prev, bind0), 0);
 	ASSERT_NULL(new_range(&t, &vmg, 3, 6, 3, RW));
 	{
 		VMG_STATE(tmp, &t.mm, &t.vmi, P(3), P(6), RW, 3);

@@ -881,6 +881,102 @@ static void path_fix(struct path *p, int lvl, uint64_t g)
 	}
 }
 
+/* leaf_has_gap() - whether some entry gap of @l is at least @g (stops at the first). */
+static int leaf_has_gap(const struct mt_leaf *l, uint64_t g)
+{
+	int n = l->h.count;
+
+	if (n == 0)
+		return 0;
+	if (es(l, 0) - leaf_prev_end(l) >= g)
+		return 1;
+	for (int i = 1; i < n; i++)
+		if (es(l, i) - ee(l, i - 1) >= g)
+			return 1;
+	return 0;
+}
+
+/* gaps_max() - the largest gap before the entries in slots [i, j] of @l. */
+static uint64_t gaps_max(const struct mt_leaf *l, int i, int j)
+{
+	uint64_t m = 0;
+
+	for (int k = i; k <= j; k++) {
+		uint64_t g = es(l, k) - (k ? ee(l, k - 1) : leaf_prev_end(l));
+
+		m = g > m ? g : m;
+	}
+	return m;
+}
+
+/*
+ * gap_refresh() - the gaps of leaf @l changed: the largest gap it lost is
+ * @lost and the largest new one @gained (0: none).  Carry the change up,
+ * reading the leaf only when its largest gap may be gone (gaps often tie:
+ * then the first equal gap found settles it).  @p is the path to @l, or
+ * NULL to climb through the parents.
+ */
+static void gap_refresh(struct path *p, struct mt_leaf *l, uint64_t lost,
+			uint64_t gained)
+{
+	struct mt_inner *par = IN(l->h.parent);
+	int j;
+	uint64_t cached, g;
+
+	if (!par)
+		return;		/* a root leaf: no maximum is cached */
+	j = p ? p->slot[p->depth - 1] : slot_in_parent(&l->h);
+	cached = par->gap[j];
+	if (gained > cached)
+		g = gained;
+	else if (lost < cached || gained == cached || leaf_has_gap(l, cached))
+		return;
+	else
+		g = leaf_gap(l);
+	if (p) {
+		path_fix(p, p->depth, g);
+		return;
+	}
+	for (struct mt_node *n = &l->h; n->parent; ) {
+		par = IN(n->parent);
+		if (par->gap[j] == g)
+			return;
+		par->gap[j] = g;
+		g = inner_gap(par);
+		n = &par->h;
+		if (n->parent)
+			j = slot_in_parent(n);
+	}
+}
+
+/*
+ * next_refresh() - the last end of leaf @l (path @p, or NULL) moved, so
+ * the first gap of the next leaf went from @was to @now.
+ */
+static void next_refresh(struct path *p, struct mt_leaf *l, uint64_t was,
+			 uint64_t now)
+{
+	struct mt_leaf *nx = l->next;
+	struct mt_inner *par;
+	int d;
+
+	if (!nx || was == now)
+		return;
+	if (p && p->depth) {
+		d = p->depth - 1;
+		par = p->node[d];
+		if (p->slot[d] + 1 < par->h.count &&
+		    par->child[p->slot[d] + 1] == &nx->h) {
+			/* A sibling: its path is @l's, one slot to the right. */
+			p->slot[d]++;
+			gap_refresh(p, nx, was > now ? was : 0, now > was ? now : 0);
+			p->slot[d]--;
+			return;
+		}
+	}
+	gap_refresh(NULL, nx, was > now ? was : 0, now > was ? now : 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* Insertion into free space                                           */
 
@@ -1187,16 +1283,12 @@ static void insert_at(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 		 * gaps replace it, so the leaf's largest gap changes only if
 		 * that gap was the largest.
 		 */
-		if (split_gap >= p->node[p->depth - 1]->gap[p->slot[p->depth - 1]])
-			path_fix(p, p->depth, leaf_gap(l));
+		gap_refresh(p, l, split_gap, 0);
 	} else {
 		/* A new last entry: its own gap is new, the next leaf's shrank. */
-		uint64_t g = s - pe;
-
-		if (g > p->node[p->depth - 1]->gap[p->slot[p->depth - 1]])
-			path_fix(p, p->depth, g);
+		gap_refresh(p, l, 0, s - pe);
 		if (l->next)
-			gap_update(&l->next->h);
+			next_refresh(p, l, es(l->next, 0) - pe, es(l->next, 0) - e);
 	}
 }
 
@@ -1387,10 +1479,11 @@ static void remove_child(struct mt_tree *t, struct mt_inner *p, int j)
 static void leaf_delete(struct mt_tree *t, struct path *p, struct mt_leaf *l, int i)
 {
 	int n = l->h.count, was_last = i == n - 1;
-	uint64_t merged = 0;
+	uint64_t before = i ? ee(l, i - 1) : leaf_prev_end(l);
+	uint64_t own = es(l, i) - before, end = ee(l, i), merged = 0;
 
-	if (p && p->depth && !was_last)
-		merged = es(l, i + 1) - (i ? ee(l, i - 1) : leaf_prev_end(l));
+	if (!was_last)
+		merged = es(l, i + 1) - before;
 	leaf_shift(l, i + 1, -1);
 	t->count--;
 	if (!l->h.parent) {
@@ -1413,15 +1506,17 @@ static void leaf_delete(struct mt_tree *t, struct path *p, struct mt_leaf *l, in
 		rebalance_leaf(t, l);
 		return;
 	}
-	if (p && p->depth && !was_last) {
+	if (p && !p->depth)
+		p = NULL;
+	if (!was_last) {
 		/* Two gaps became one larger gap: the maximum can only grow. */
-		if (merged > p->node[p->depth - 1]->gap[p->slot[p->depth - 1]])
-			path_fix(p, p->depth, merged);
+		gap_refresh(p, l, 0, merged);
 		return;
 	}
-	gap_update(&l->h);
-	if (was_last && l->next)
-		gap_update(&l->next->h);
+	/* The last entry's gap is gone; the next leaf's first gap grew. */
+	gap_refresh(p, l, own, 0);
+	if (l->next)
+		next_refresh(p, l, es(l->next, 0) - end, es(l->next, 0) - before);
 }
 
 /*
@@ -1526,9 +1621,13 @@ static int leaf_replace(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 			int i0, int i1, const struct ent *a, int n)
 {
 	int c = l->h.count, d = n - (i1 - i0), nc = c + d;
+	uint64_t old_end, lost;
 
 	if (nc < 1 || nc > lcap(l))
 		return 0;
+	old_end = ee(l, c - 1);
+	/* The gaps this replaces: before each entry from i0 to the first kept. */
+	lost = l->h.parent ? gaps_max(l, i0, i1 < c ? i1 : c - 1) : 0;
 	for (int k = 0; k < n; k++)
 		if (!fits(l, a[k].s, a[k].e))
 			return 0;
@@ -1566,11 +1665,13 @@ static int leaf_replace(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 		rebalance_leaf(t, l);	/* refreshes the gaps it touches */
 		return 1;
 	}
-	if (p->depth)
-		path_fix(p, p->depth, leaf_gap(l));
+	if (l->h.parent)
+		gap_refresh(p->depth ? p : NULL, l, lost,
+			    gaps_max(l, i0, i0 + n < nc ? i0 + n : nc - 1));
 	/* The leaf's last end changed: so did the next leaf's first gap. */
 	if (i1 == c && l->next)
-		gap_update(&l->next->h);
+		next_refresh(p, l, es(l->next, 0) - old_end,
+			     es(l->next, 0) - ee(l, nc - 1));
 	t->hint = &l->h;
 	return 1;
 }

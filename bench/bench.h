@@ -7,7 +7,9 @@
 #ifndef UVMA_BENCH_H
 #define UVMA_BENCH_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <time.h>
 
 /* bench_rnd() - the next number of the sequence kept in *@state. */
@@ -27,6 +29,50 @@ static inline double bench_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/*
+ * bench_chase_ns() - ns per dependent load when chasing pointers through
+ * @bytes of memory in random order (@steps loads): the price of one cache
+ * or TLB miss at that working-set size.  A random operation on a structure
+ * of that size pays it for every cold line it must read.  Returns -1 if
+ * memory runs out.
+ */
+static inline double bench_chase_ns(size_t bytes, size_t steps, uint64_t *state)
+{
+	size_t n = bytes / 64 ? bytes / 64 : 1;
+	size_t *perm = malloc(n * sizeof(*perm));
+	char *buf = malloc(n * 64 + 64), *base;
+	void *volatile sinkp;
+	void *p;
+	double t0;
+
+	if (!perm || !buf) {
+		free(perm);
+		free(buf);
+		return -1;
+	}
+	base = buf + (64 - ((uintptr_t)buf & 63)) % 64;
+	for (size_t i = 0; i < n; i++)
+		perm[i] = i;
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = bench_rnd(state) % (i + 1), x = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = x;
+	}
+	for (size_t i = 0; i < n; i++)
+		*(void **)(base + perm[i] * 64) = base + perm[(i + 1) % n] * 64;
+	p = base;
+	t0 = bench_now_ns();
+	for (size_t i = 0; i < steps; i++)
+		p = *(void **)p;
+	t0 = (bench_now_ns() - t0) / (double)steps;
+	sinkp = p;
+	(void)sinkp;
+	free(perm);
+	free(buf);
+	return t0;
 }
 
 #endif /* UVMA_BENCH_H */

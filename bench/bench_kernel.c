@@ -372,7 +372,7 @@ int main(int argc, char **argv)
 	static struct figs kern[NSIZES], model[NSIZES], big;
 	char unit_default[4096];
 	const char *unit = NULL;
-	double worst_ratio = 1e30, worst_scale = 0, secs;
+	double worst_ratio = 1e30, worst_scale = 0, secs, bpv5, bpv6, miss60k, miss1m;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
@@ -443,9 +443,34 @@ int main(int argc, char **argv)
 				       pos_names[pos],
 				       big.ns[p][pos] / model[0].ns[p][pos]);
 
+	bpv5 = bytes_per_vma(100000);
+	bpv6 = bytes_per_vma(BIG_N);
 	printf("\nbytes per VMA (library bytes / VMA count):\n");
-	printf("  10^5: %6.1f\n", bytes_per_vma(100000));
-	printf("  10^6: %6.1f\n", bytes_per_vma(BIG_N));
+	printf("  10^5: %6.1f\n", bpv5);
+	printf("  10^6: %6.1f\n", bpv6);
+
+	/*
+	 * What a cold line costs at these sizes, and how many of them the
+	 * random pairs pay for above their cost at N = 16: the part of the
+	 * scaling that is memory, not code.
+	 */
+	miss60k = bench_chase_ns((size_t)(bpv5 * 60000), quick ? 2000000 : 10000000,
+				 &rng_state);
+	miss1m = bench_chase_ns((size_t)(bpv6 * BIG_N), quick ? 2000000 : 10000000,
+				&rng_state);
+	printf("\nmemory floor: ns per dependent random load over uvma's bytes\n");
+	printf("  60,000 VMAs (%.1f MiB): %6.1f ns   10^6 VMAs (%.1f MiB): %6.1f ns\n",
+	       bpv5 * 60000 / 1048576, miss60k, bpv6 * BIG_N / 1048576, miss1m);
+	printf("  random pairs: cost above N = 16, in cold lines' worth (misses a 3x\n"
+	       "  ratio at 10^6 would allow in brackets)\n");
+	for (int p = 0; p < NPAIRS; p++) {
+		if (p == P_NOHINT)
+			continue;
+		printf("  %-7s 60,000: %5.1f   10^6: %5.1f  (%.1f)\n", pair_names[p],
+		       (model[NSIZES - 1].ns[p][RANDOM] - model[0].ns[p][RANDOM]) / miss60k,
+		       (big.ns[p][RANDOM] - model[0].ns[p][RANDOM]) / miss1m,
+		       2 * model[0].ns[p][RANDOM] / miss1m);
+	}
 
 	secs = unit ? unit_suite_seconds(unit) : -1;
 	if (secs >= 0)

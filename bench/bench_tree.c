@@ -260,40 +260,9 @@ static void measure(const struct layout *l, double cost[NOPS], double *bytes)
 	mt_destroy(&t);
 }
 
-/*
- * chase_ns() - ns per dependent load when chasing pointers through @bytes of
- * memory in random order: the price of one cache or TLB miss at that
- * working-set size.  A random lookup in a tree of that size pays at least
- * one such miss (the leaf), so this is the floor under its cost.
- */
 static double chase_ns(size_t bytes)
 {
-	size_t n = bytes / 64, steps = quick ? 2000000 : 10000000;
-	size_t *perm = xmalloc(n * sizeof(*perm));
-	char *buf = xmalloc(n * 64 + 64);
-	char *base = buf + (64 - ((uintptr_t)buf & 63)) % 64;
-	void *p;
-	double t0;
-
-	for (size_t i = 0; i < n; i++)
-		perm[i] = i;
-	for (size_t i = n - 1; i > 0; i--) {
-		size_t j = rnd() % (i + 1), x = perm[i];
-
-		perm[i] = perm[j];
-		perm[j] = x;
-	}
-	for (size_t i = 0; i < n; i++)
-		*(void **)(base + perm[i] * 64) = base + perm[(i + 1) % n] * 64;
-	p = base;
-	t0 = bench_now_ns();
-	for (size_t i = 0; i < steps; i++)
-		p = *(void **)p;
-	t0 = (bench_now_ns() - t0) / (double)steps;
-	sink += (uintptr_t)p;
-	free(perm);
-	free(buf);
-	return t0;
+	return bench_chase_ns(bytes, quick ? 2000000 : 10000000, &rng_state);
 }
 
 static const char *verdict(bool ok)

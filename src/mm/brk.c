@@ -52,7 +52,7 @@ static int do_brk_flags(struct uvma_mm *mm, struct vm_area_struct *vma,
 			goto unacct;
 	}
 	if (!res) {
-		res = vm_area_alloc();
+		res = vm_area_alloc(mm_core(mm));
 		if (!res)
 			goto unacct;
 		res->vm_start = addr;
@@ -60,7 +60,7 @@ static int do_brk_flags(struct uvma_mm *mm, struct vm_area_struct *vma,
 		res->vm_pgoff = addr >> PAGE_SHIFT;
 		res->vm_flags = flags;
 		if (vma_link(&mm->vmm, res)) {
-			vm_area_free(res);
+			vm_area_free(mm_core(mm), res);
 			goto unacct;
 		}
 	}

@@ -52,7 +52,7 @@ static int create_init_stack_vma(struct uvma_mm *mm,
 		flags |= VM_SOFTDIRTY;
 	if (find_vma_intersection(mm_core(mm), top - PAGE_SIZE, top))
 		return -ENOMEM;
-	vma = vm_area_alloc();
+	vma = vm_area_alloc(mm_core(mm));
 	if (!vma)
 		return -ENOMEM;
 	vma->vm_start = top - PAGE_SIZE;
@@ -60,12 +60,12 @@ static int create_init_stack_vma(struct uvma_mm *mm,
 	vma->vm_pgoff = vma->vm_start >> PAGE_SHIFT;
 	vma->vm_flags = flags;
 	if (security_vm_enough_memory(mm, 1)) {
-		vm_area_free(vma);
+		vm_area_free(mm_core(mm), vma);
 		return -ENOMEM;
 	}
 	if (vma_link(mm_core(mm), vma)) {
 		vm_unacct_memory(mm, 1);
-		vm_area_free(vma);
+		vm_area_free(mm_core(mm), vma);
 		return -ENOMEM;
 	}
 	vm_stat_account(mm, flags, 1);

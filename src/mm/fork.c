@@ -50,7 +50,7 @@ static int dup_vma(struct uvma_mm *child, struct vm_area_struct *pvma)
 	if ((pvma->vm_flags & VM_ACCOUNT) &&
 	    security_vm_enough_memory(child, vma_pages(pvma)))
 		return -ENOMEM;
-	tmp = vm_area_dup(pvma);
+	tmp = vm_area_dup(mm_core(child), pvma);
 	if (!tmp)
 		goto unacct;
 	/* vm_area_dup() shared the parent's anon_vma: fork makes a child one. */
@@ -81,7 +81,7 @@ static int dup_vma(struct uvma_mm *child, struct vm_area_struct *pvma)
 	return 0;
 
 free:
-	remove_vma(tmp);
+	remove_vma(mm_core(child), tmp);
 unacct:
 	if (pvma->vm_flags & VM_ACCOUNT)
 		vm_unacct_memory(child, vma_pages(pvma));

@@ -287,7 +287,7 @@ static vm_flags_t ksm_vma_flags(struct uvma_mm *mm, vm_flags_t flags)
 static int mmap_new_vma(struct uvma_mm *mm, struct mmap_state *map,
 			struct vm_area_struct **res)
 {
-	struct vm_area_struct *vma = vm_area_alloc();
+	struct vm_area_struct *vma = vm_area_alloc(mm_core(mm));
 	struct uvma_file *file = map->file;
 	int err;
 
@@ -298,7 +298,7 @@ static int mmap_new_vma(struct uvma_mm *mm, struct mmap_state *map,
 	} else if (map->vm_flags & VM_SHARED) {
 		file = mm_shmem_zero_file(mm, map->end - map->addr);
 		if (!file) {
-			vm_area_free(vma);
+			vm_area_free(mm_core(mm), vma);
 			return -ENOMEM;
 		}
 	}
@@ -314,7 +314,7 @@ static int mmap_new_vma(struct uvma_mm *mm, struct mmap_state *map,
 	if (err) {
 		if (file)
 			uvma_file_put(file);
-		vm_area_free(vma);
+		vm_area_free(mm_core(mm), vma);
 		return err;
 	}
 	*res = vma;

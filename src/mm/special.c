@@ -101,7 +101,7 @@ int mm_special_vma_new(struct uvma_mm *mm, enum uvma_special kind,
 		if (mm->cfg.mseal_system_mappings)
 			flags |= VM_SEALED;
 	}
-	vma = vm_area_alloc();
+	vma = vm_area_alloc(mm_core(mm));
 	if (!vma)
 		return -ENOMEM;
 	vma->vm_start = addr;
@@ -111,7 +111,7 @@ int mm_special_vma_new(struct uvma_mm *mm, enum uvma_special kind,
 	vma->vm_ops = &special_ops[kind];
 	err = vma_link(&mm->vmm, vma);
 	if (err) {
-		vm_area_free(vma);
+		vm_area_free(mm_core(mm), vma);
 		return err;
 	}
 	vm_stat_account(mm, flags, (int64_t)(len >> PAGE_SHIFT));

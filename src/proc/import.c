@@ -439,7 +439,7 @@ static int link_one(struct uvma_mm *mm, struct imp_files *fs,
 		return -EINVAL;	/* an unknown special name */
 	}
 
-	vma = vm_area_alloc();
+	vma = vm_area_alloc(&mm->vmm);
 	if (!vma) {
 		if (name)
 			anon_vma_name_put(name);
@@ -460,7 +460,7 @@ static int link_one(struct uvma_mm *mm, struct imp_files *fs,
 	if (!err)
 		err = vma_link(&mm->vmm, vma);
 	if (err) {
-		remove_vma(vma);
+		remove_vma(&mm->vmm, vma);
 		return err;
 	}
 	vm_stat_account(mm, vma->vm_flags, (int64_t)vma_pages(vma));

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "uvma/uvma.h"
 
@@ -108,6 +109,35 @@ void uvma__free(void *p, size_t size)
 	atomic_fetch_sub_explicit(&live_blocks, 1, RLX);
 	atomic_fetch_sub_explicit(&live_bytes, (int64_t)size, RLX);
 	free(p);
+}
+
+int uvma__fault_point(void)
+{
+	return should_fail();
+}
+
+void *uvma__pages_alloc(size_t size)
+{
+	void *p;
+
+	if (size == 0 || (size & 4095) || should_fail())
+		return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	atomic_fetch_add_explicit(&live_blocks, 1, RLX);
+	atomic_fetch_add_explicit(&live_bytes, (int64_t)size, RLX);
+	return p;
+}
+
+void uvma__pages_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+	atomic_fetch_sub_explicit(&live_blocks, 1, RLX);
+	atomic_fetch_sub_explicit(&live_bytes, (int64_t)size, RLX);
+	munmap(p, size);
 }
 
 char *uvma__strdup(const char *s)

@@ -21,6 +21,20 @@ void uvma__free(void *p, size_t size);
 char *uvma__strdup(const char *s);
 
 /*
+ * uvma__pages_alloc() - @size bytes (a multiple of 4096) of zeroed memory
+ * aligned on 4096 bytes, mapped for the caller, or NULL.  Counted and
+ * failed like uvma__malloc().  Free with uvma__pages_free(p, size).
+ */
+void *uvma__pages_alloc(size_t size);
+void uvma__pages_free(void *p, size_t size);
+/*
+ * uvma__fault_point() - an allocation that is served from memory the caller
+ * already holds (a slab's free record) still counts for fault injection:
+ * returns nonzero if this one must fail.
+ */
+int uvma__fault_point(void);
+
+/*
  * uvma__fault_hit() - called on every injected failure.  It does nothing; it
  * exists so a debugger can break on it.
  */

@@ -43,9 +43,11 @@ void vma_mm_destroy(struct vma_mm *mm)
 	 */
 	mt_cursor_init(&c, &mm->mm_mt, 0);
 	while ((vma = mt_next(&c, NULL, NULL)) != NULL)
-		remove_vma(vma);
+		remove_vma(mm, vma);
 	mt_destroy(&mm->mm_mt);
 	mm->map_count = 0;
+	VMA_WARN_ON(mm->vma_pool.records != 0);	/* a record leaked */
+	uvma_pool_destroy(&mm->vma_pool);
 }
 
 /*
@@ -348,16 +350,18 @@ static void dup_anon_vma(struct vm_area_struct *dst, struct vm_area_struct *src)
 /* ------------------------------------------------------------------ */
 /* Records and references                                              */
 
-struct vm_area_struct *vm_area_alloc(void)
+struct vm_area_struct *vm_area_alloc(struct vma_mm *mm)
 {
-	return vma__alloc(sizeof(struct vm_area_struct));
+	_Static_assert(sizeof(struct vm_area_struct) <= UVMA_REC_BYTES,
+		       "a VMA record must fit a pool record");
+	return vma__rec_alloc(&mm->vma_pool);
 }
 
-void vm_area_free(struct vm_area_struct *vma)
+void vm_area_free(struct vma_mm *mm, struct vm_area_struct *vma)
 {
 	if (vma->vm_ext)
 		vma__free(vma->vm_ext, sizeof(*vma->vm_ext));
-	vma__free(vma, sizeof(*vma));
+	vma__rec_free(&mm->vma_pool, vma);
 }
 
 /*
@@ -365,14 +369,15 @@ void vm_area_free(struct vm_area_struct *vma)
  * extension if @src has one, so that __vma_copy() cannot fail.  NULL if out
  * of memory.
  */
-static struct vm_area_struct *__vma_alloc_like(const struct vm_area_struct *src)
+static struct vm_area_struct *__vma_alloc_like(struct vma_mm *mm,
+					       const struct vm_area_struct *src)
 {
-	struct vm_area_struct *vma = vm_area_alloc();
+	struct vm_area_struct *vma = vm_area_alloc(mm);
 
 	if (vma && src->vm_ext) {
 		vma->vm_ext = vma__alloc(sizeof(*vma->vm_ext));
 		if (!vma->vm_ext) {
-			vm_area_free(vma);
+			vm_area_free(mm, vma);
 			return NULL;
 		}
 	}
@@ -429,9 +434,10 @@ static void __vma_drop_refs(struct vm_area_struct *vma)
 	vma->vm_file = NULL;
 }
 
-struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
+struct vm_area_struct *vm_area_dup(struct vma_mm *mm,
+				    struct vm_area_struct *orig)
 {
-	struct vm_area_struct *vma = __vma_alloc_like(orig);
+	struct vm_area_struct *vma = __vma_alloc_like(mm, orig);
 
 	if (!vma)
 		return NULL;
@@ -440,12 +446,12 @@ struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
 	return vma;
 }
 
-void remove_vma(struct vm_area_struct *vma)
+void remove_vma(struct vma_mm *mm, struct vm_area_struct *vma)
 {
 	if (vma->vm_ops && vma->vm_ops->close)
 		vma->vm_ops->close(vma);
 	__vma_drop_refs(vma);
-	vm_area_free(vma);
+	vm_area_free(mm, vma);
 }
 
 /*
@@ -552,7 +558,7 @@ static void __vma_merge_remove(struct vma_mm *mm, struct vm_area_struct *vma)
 {
 	VMA_WARN_ON(vma->vm_ops && vma->vm_ops->close);
 	__vma_drop_refs(vma);
-	vm_area_free(vma);
+	vm_area_free(mm, vma);
 	mm->map_count--;
 }
 
@@ -617,11 +623,11 @@ static MUST_CHECK int __split_vma(struct vma_iterator *vmi,
 	if (err)
 		return err;
 
-	new = __vma_alloc_like(vma);
+	new = __vma_alloc_like(mm, vma);
 	if (!new)
 		return -ENOMEM;
 	if (__vma_prealloc(mm, 1)) {
-		vm_area_free(new);
+		vm_area_free(mm, new);
 		return -ENOMEM;
 	}
 
@@ -1127,9 +1133,9 @@ static int __vma_modify_split(struct vma_iterator *vmi,
 	if (err)
 		return err;
 
-	if (split_below && !(below = __vma_alloc_like(vma)))
+	if (split_below && !(below = __vma_alloc_like(mm, vma)))
 		return -ENOMEM;
-	if (split_above && !(above = __vma_alloc_like(vma)))
+	if (split_above && !(above = __vma_alloc_like(mm, vma)))
 		goto nomem;
 	if (__vma_prealloc(mm, split_below + split_above))
 		goto nomem;
@@ -1143,7 +1149,7 @@ static int __vma_modify_split(struct vma_iterator *vmi,
 			      __may_split(vma, end);
 			if (err) {
 				/* Linux keeps the first split: so do we. */
-				vm_area_free(above);
+				vm_area_free(mm, above);
 				mt_settle(&mm->mm_mt);
 				vma_iter_on(vmi, vma);
 				VMA_CHECK_MM(mm);
@@ -1161,9 +1167,9 @@ done:
 
 nomem:
 	if (above)
-		vm_area_free(above);
+		vm_area_free(mm, above);
 	if (below)
-		vm_area_free(below);
+		vm_area_free(mm, below);
 	return -ENOMEM;
 }
 
@@ -1350,11 +1356,11 @@ int copy_vma(struct vma_mm *mm, struct vm_area_struct **vmap, uint64_t addr,
 	if (vmg_nomem(&vmg))
 		return -ENOMEM;
 
-	new_vma = __vma_alloc_like(vma);
+	new_vma = __vma_alloc_like(mm, vma);
 	if (!new_vma)
 		return -ENOMEM;
 	if (__vma_prealloc(mm, 1)) {
-		vm_area_free(new_vma);
+		vm_area_free(mm, new_vma);
 		return -ENOMEM;
 	}
 
@@ -1457,9 +1463,9 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 	split_end = !late_err && last->vm_end > end;
 
 	/* Everything that can run out of memory, before any change. */
-	if (split_start && !(below = __vma_alloc_like(vma)))
+	if (split_start && !(below = __vma_alloc_like(mm, vma)))
 		return -ENOMEM;
-	if (split_end && !(above = __vma_alloc_like(last)))
+	if (split_end && !(above = __vma_alloc_like(mm, last)))
 		goto nomem;
 	if (!late_err && count > VMS_INLINE) {
 		vms->detached = vma__alloc(count * sizeof(*vms->detached));
@@ -1485,7 +1491,7 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 	if (late_err) {
 		/* Linux has done the split at the start: it stays. */
 		if (above)
-			vm_area_free(above);
+			vm_area_free(mm, above);
 		vms_abort_munmap_vmas(vms);
 		VMA_CHECK_MM(mm);
 		return late_err;
@@ -1527,9 +1533,9 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 
 nomem:
 	if (above)
-		vm_area_free(above);
+		vm_area_free(mm, above);
 	if (below)
-		vm_area_free(below);
+		vm_area_free(mm, below);
 	__vms_free_detached(vms);
 	return -ENOMEM;
 }
@@ -1545,7 +1551,7 @@ void vms_complete_munmap_vmas(struct vma_munmap_struct *vms)
 	mt_settle(&mm->mm_mt);
 	mm->map_count -= (int)vms->vma_count;
 	for (uint32_t i = 0; i < vms->vma_count; i++)
-		remove_vma(vms->detached[i]);
+		remove_vma(mm, vms->detached[i]);
 	__vms_free_detached(vms);
 	vms->vma_count = 0;
 	vma_iter_set(vms->vmi, vms->start);

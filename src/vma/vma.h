@@ -205,11 +205,15 @@ struct vma_mm {
 	uint64_t task_size;		/* top of the user address space */
 	uint64_t anon_vma_seq;		/* last anon_vma id handed out */
 	uint64_t updates;		/* changes since the last full check */
+	struct uvma_pool vma_pool;	/* this address space's VMA records */
 };
 
 /* vma_mm_init() - an empty address space with the default limits. */
 void vma_mm_init(struct vma_mm *mm);
-/* vma_mm_destroy() - remove every VMA (close hooks run) and free the tree. */
+/*
+ * vma_mm_destroy() - remove every VMA (close hooks run), free the tree and
+ * the records' slabs.
+ */
 void vma_mm_destroy(struct vma_mm *mm);
 
 /* ------------------------------------------------------------------ */
@@ -387,19 +391,24 @@ unsigned int vma_merge_vetoes(const struct vm_area_struct *prev,
 /* ------------------------------------------------------------------ */
 /* Records and references                                              */
 
-/* vm_area_alloc() - a zeroed, unlinked VMA record, or NULL. */
-MUST_CHECK struct vm_area_struct *vm_area_alloc(void);
-/* vm_area_free() - free a record and its extension; drops no references. */
-void vm_area_free(struct vm_area_struct *vma);
 /*
- * vm_area_dup() - a new record copying @orig, holding its own references
+ * vm_area_alloc() - a zeroed, unlinked VMA record for @mm, or NULL.  Records
+ * come from @mm's own slabs (64 bytes, cache-line aligned) and must be
+ * freed, linked or not, into the same @mm.
+ */
+MUST_CHECK struct vm_area_struct *vm_area_alloc(struct vma_mm *mm);
+/* vm_area_free() - free a record and its extension; drops no references. */
+void vm_area_free(struct vma_mm *mm, struct vm_area_struct *vma);
+/*
+ * vm_area_dup() - a new record in @mm copying @orig, holding its own references
  * to the file, name, policy and anon_vma (the anon_vma chain is cloned),
  * with its own copy of @orig's extension.  Returns NULL on allocation
  * failure.
  */
-MUST_CHECK struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig);
+MUST_CHECK struct vm_area_struct *vm_area_dup(struct vma_mm *mm,
+					       struct vm_area_struct *orig);
 /* remove_vma() - call close, drop every reference, free the record. */
-void remove_vma(struct vm_area_struct *vma);
+void remove_vma(struct vma_mm *mm, struct vm_area_struct *vma);
 /*
  * vma_link() - insert a new VMA (whose range must be free) into @mm.
  * Returns: 0 or -ENOMEM (nothing changed).

@@ -45,6 +45,9 @@ void vt_fini(struct vt *t)
 	if (vma_validate(&t->mm))
 		test_fail(__FILE__, __LINE__, __func__, "address space invalid at the end");
 	vma_mm_destroy(&t->mm);
+	if (t->mm.vma_pool.slabs)
+		test_fail(__FILE__, __LINE__, __func__, "%ju VMA records leaked",
+			  (uintmax_t)t->mm.vma_pool.records);
 	vma_test_fail_prealloc = false;
 	if (vma_test_warnings != t->warnings_at_start)
 		test_fail(__FILE__, __LINE__, __func__, "%d core warnings",
@@ -60,7 +63,7 @@ void vt_fini(struct vt *t)
 struct vm_area_struct *vt_map(struct vt *t, uint64_t s, uint64_t e,
 			      uint64_t pgoff, vm_flags_t flags)
 {
-	struct vm_area_struct *vma = vm_area_alloc();
+	struct vm_area_struct *vma = vm_area_alloc(&t->mm);
 
 	if (!vma)
 		return NULL;
@@ -69,7 +72,7 @@ struct vm_area_struct *vt_map(struct vt *t, uint64_t s, uint64_t e,
 	vma->vm_pgoff = pgoff;
 	vma->vm_flags = flags;
 	if (vma_link(&t->mm, vma)) {
-		vm_area_free(vma);
+		vm_area_free(&t->mm, vma);
 		return NULL;
 	}
 	return vma;

@@ -16,7 +16,7 @@
 
 static struct vm_area_struct *map(struct vma_mm *mm, uint64_t s, uint64_t e)
 {
-	struct vm_area_struct *vma = vm_area_alloc();
+	struct vm_area_struct *vma = vm_area_alloc(mm);
 
 	if (!vma)
 		return NULL;
@@ -25,7 +25,7 @@ static struct vm_area_struct *map(struct vma_mm *mm, uint64_t s, uint64_t e)
 	vma->vm_pgoff = s;
 	vma->vm_flags = RW;
 	if (vma_link(mm, vma)) {
-		vm_area_free(vma);
+		vm_area_free(mm, vma);
 		return NULL;
 	}
 	return vma;

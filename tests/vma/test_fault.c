@@ -151,12 +151,12 @@ static int op_name_new_ext(struct vt *t)
 /* Copy a VMA that has an extension (the copy gets its own). */
 static int op_dup(struct vt *t)
 {
-	struct vm_area_struct *copy = vm_area_dup(v[0]);
+	struct vm_area_struct *copy = vm_area_dup(&t->mm, v[0]);
 
 	(void)t;
 	if (!copy)
 		return -ENOMEM;
-	remove_vma(copy);
+	remove_vma(&t->mm, copy);
 	return 0;
 }
 
@@ -272,7 +272,7 @@ static void lone(struct vt *t)
 
 static int op_fork(struct vt *t)
 {
-	struct vm_area_struct *child = vm_area_dup(v[0]);
+	struct vm_area_struct *child = vm_area_dup(&t->mm, v[0]);
 	int err;
 
 	if (!child)
@@ -285,13 +285,13 @@ static int op_fork(struct vt *t)
 	if (!err)
 		err = vma_link(&t->mm, child);
 	if (err)
-		remove_vma(child);
+		remove_vma(&t->mm, child);
 	return err;
 }
 
 static int op_link(struct vt *t)
 {
-	struct vm_area_struct *vma = vm_area_alloc();
+	struct vm_area_struct *vma = vm_area_alloc(&t->mm);
 	int err;
 
 	if (!vma)
@@ -301,7 +301,7 @@ static int op_link(struct vt *t)
 	vma->vm_flags = RW;
 	err = vma_link(&t->mm, vma);
 	if (err)
-		vm_area_free(vma);
+		vm_area_free(&t->mm, vma);
 	return err;
 }
 

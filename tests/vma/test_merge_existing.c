@@ -418,7 +418,7 @@ TEST(vma_existing_fork_child_middle_stays_apart)
 
 	vt_init(&t);
 	vma_mm_init(&pmm);
-	parent = vm_area_alloc();
+	parent = vm_area_alloc(&pmm);
 	ASSERT_NOT_NULL(parent);
 	parent->vm_start = P(3);
 	parent->vm_end = P(6);

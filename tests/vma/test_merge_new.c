@@ -341,7 +341,7 @@ TEST(vma_new_range_fork_child_against_unfaulted)
 	/* A parent address space whose faulted VMA the child's prev copies. */
 	vma_mm_init(&pmm);
 	vt_init(&t);
-	parent = vm_area_alloc();
+	parent = vm_area_alloc(&pmm);
 	ASSERT_NOT_NULL(parent);
 	parent->vm_start = P(0);
 	parent->vm_end = P(3);
@@ -546,7 +546,7 @@ TEST(vma_new_range_copy_of_fork_child_into_unfaulted)
 	 * outlives the child (the child's anon_vma holds it).
 	 */
 	vma_mm_init(&pmm);
-	parent = vm_area_alloc();
+	parent = vm_area_alloc(&pmm);
 	ASSERT_NOT_NULL(parent);
 	parent->vm_start = P(10);
 	parent->vm_end = P(12);

@@ -27,6 +27,7 @@
 
 #include "shim/alloc.h"
 #include "shim/objects.h"
+#include "shim/slab.h"
 #include "tree/tree.h"
 
 #ifndef EUCLEAN
@@ -65,6 +66,10 @@ static inline bool vma_test__report(bool hit, const char *what,
 	((void)vma_test__report(!!(cond), "VMA_BUG_ON(" #cond ")", __FILE__, __LINE__))
 #define ALWAYS(x) (!vma_test__report(!(x), "ALWAYS(" #x ")", __FILE__, __LINE__))
 #define NEVER(x) vma_test__report(!!(x), "NEVER(" #x ")", __FILE__, __LINE__)
+
+/* VMA records: the address space's slab pool, as in the library. */
+#define vma__rec_alloc(pool) uvma_pool_alloc(pool)
+#define vma__rec_free(pool, p) uvma_pool_free((pool), (p))
 
 static inline void *vma__alloc(size_t size)
 {

@@ -24,6 +24,7 @@
 
 #include "shim/alloc.h"
 #include "shim/objects.h"
+#include "shim/slab.h"
 #include "tree/tree.h"
 
 #ifndef EUCLEAN
@@ -87,7 +88,13 @@ static inline bool vma__believed(bool x, const char *what, const char *file,
 #endif
 #endif
 
-/* Records: the VMA and the anon_vma come from the library allocator. */
+/*
+ * Records: VMA records come from the address space's slab pool; the
+ * extensions, anon_vmas and arrays from the library allocator.
+ */
+#define vma__rec_alloc(pool) uvma_pool_alloc(pool)
+#define vma__rec_free(pool, p) uvma_pool_free((pool), (p))
+
 static inline void *vma__alloc(size_t size)
 {
 	return uvma__calloc(size);

@@ -310,7 +310,8 @@ static int mmap_new_vma(struct uvma_mm *mm, struct mmap_state *map,
 	if (file)
 		vma->vm_ops = vma_is_shmem(vma) ? &mm_shmem_vm_ops :
 						  &mm_file_vm_ops;
-	err = vma_link(&mm->vmm, vma);
+	/* mmap_region() found the range free or has just emptied it. */
+	err = __vma_link(&mm->vmm, vma);
 	if (err) {
 		if (file)
 			uvma_file_put(file);

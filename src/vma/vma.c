@@ -538,6 +538,13 @@ int vma_link(struct vma_mm *mm, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (find_vma_intersection(mm, vma->vm_start, vma->vm_end))
 		return -EEXIST;
+	return __vma_link(mm, vma);
+}
+
+int __vma_link(struct vma_mm *mm, struct vm_area_struct *vma)
+{
+	VMA_WARN_ON(vma->vm_start >= vma->vm_end);	/* vma_link() checks */
+	VMA_WARN_ON(find_vma_intersection(mm, vma->vm_start, vma->vm_end));
 	if (__vma_prealloc(mm, 1))
 		return -ENOMEM;
 	/* Point of no return */
@@ -1396,14 +1403,16 @@ void init_vma_munmap(struct vma_munmap_struct *vms, struct vma_iterator *vmi,
  * after the split at the start: a sealed VMA in the range.  (A veto of the
  * split at the end is asked after that split, as in Linux.)  The same walk
  * counts the VMAs, keeps the first @cap of them in @buf and finds the one
- * after the range (*@after): splits at the edges keep these records in the
- * range, so no second walk is needed when they fit.
+ * after the range (*@after) and, if @before is given, the one before
+ * @first (*@before): splits at the edges keep these records in the range,
+ * so no second walk is needed when they fit.
  */
 static int __vms_late_error(struct vm_area_struct *first, uint64_t end,
 			    struct vma_mm *mm, uint32_t *count,
 			    struct vm_area_struct **last,
 			    struct vm_area_struct **buf, uint32_t cap,
-			    struct vm_area_struct **after)
+			    struct vm_area_struct **after,
+			    struct vm_area_struct **before)
 {
 	struct mt_cursor c;
 	struct vm_area_struct *w;
@@ -1411,7 +1420,15 @@ static int __vms_late_error(struct vm_area_struct *first, uint64_t end,
 
 	*count = 0;
 	mt_cursor_init(&c, &mm->mm_mt, first->vm_start);
-	while ((w = mt_next(&c, NULL, NULL)) != NULL && w->vm_start < end) {
+	w = mt_next(&c, NULL, NULL);
+	VMA_BUG_ON(w != first);
+	if (before) {
+		/* One step back from first, in the leaf the walk holds. */
+		struct mt_cursor back = c;
+
+		*before = mt_prev(&back, NULL, NULL);
+	}
+	for (; w && w->vm_start < end; w = mt_next(&c, NULL, NULL)) {
 		if (!err && vma_is_sealed(w))
 			err = -EPERM;
 		if (*count < cap)
@@ -1437,7 +1454,7 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 {
 	struct vma_mm *mm = vms->vmi->mm;
 	struct vm_area_struct *vma = vms->vma, *last = vma, *after, *w;
-	struct vm_area_struct *below = NULL, *above = NULL;
+	struct vm_area_struct *below = NULL, *above = NULL, *before = NULL;
 	uint64_t start = vms->start, end = vms->end;
 	bool split_start = start > vma->vm_start, split_end;
 	uint32_t count;
@@ -1459,7 +1476,8 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 			return err;
 	}
 	late_err = __vms_late_error(vma, end, mm, &count, &last,
-				    vms->detached_inline, VMS_INLINE, &after);
+				    vms->detached_inline, VMS_INLINE, &after,
+				    split_start ? NULL : &before);
 	split_end = !late_err && last->vm_end > end;
 
 	/* Everything that can run out of memory, before any change. */
@@ -1524,8 +1542,7 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 		if (w->vm_flags & VM_ACCOUNT)
 			vms->nr_accounted += pages;
 	}
-	vms->prev = split_start ? below :
-				  mt_find_prev(&mm->mm_mt, start, NULL, NULL);
+	vms->prev = split_start ? below : before;
 	vms->vma = vms->detached[0];
 	vms->next = after;
 	vma_iter_set(vms->vmi, start);

@@ -414,6 +414,13 @@ void remove_vma(struct vma_mm *mm, struct vm_area_struct *vma);
  * Returns: 0 or -ENOMEM (nothing changed).
  */
 MUST_CHECK int vma_link(struct vma_mm *mm, struct vm_area_struct *vma);
+/*
+ * __vma_link() - vma_link() without looking the range up again: the caller
+ * has just found it free or made it so (mmap_region()).  The range must
+ * be valid (debug builds check both).  Returns: 0 or -ENOMEM (nothing
+ * changed).
+ */
+MUST_CHECK int __vma_link(struct vma_mm *mm, struct vm_area_struct *vma);
 
 /*
  * vma_set_anon_name() / vma_set_policy() / vma_set_uffd_ctx() - replace one

@@ -832,27 +832,33 @@ static inline uint64_t node_gap(const struct mt_node *n)
 }
 
 /*
- * gap_update() - recompute the largest gap of @n and carry it upwards until
- * a level already holds the new value.
- * Caller must: have every gap slot below @n correct.
+ * gap_climb() - node @n, at slot @j of its parent, now has largest gap @g:
+ * carry it up through the parents until a level already holds it.
  */
-static void gap_update(struct mt_node *n)
+static void gap_climb(struct mt_node *n, int j, uint64_t g)
 {
-	uint64_t g;
-
-	if (!n)
-		return;
-	g = node_gap(n);
 	while (n->parent) {
 		struct mt_inner *p = IN(n->parent);
-		int j = slot_in_parent(n);
 
 		if (p->gap[j] == g)
 			return;
 		p->gap[j] = g;
 		g = inner_gap(p);
 		n = &p->h;
+		if (n->parent)
+			j = slot_in_parent(n);
 	}
+}
+
+/*
+ * gap_update() - recompute the largest gap of @n and carry it upwards until
+ * a level already holds the new value.
+ * Caller must: have every gap slot below @n correct.
+ */
+static void gap_update(struct mt_node *n)
+{
+	if (n && n->parent)
+		gap_climb(n, slot_in_parent(n), node_gap(n));
 }
 
 /*
@@ -933,20 +939,10 @@ static void gap_refresh(struct path *p, struct mt_leaf *l, uint64_t lost,
 		return;
 	else
 		g = leaf_gap(l);
-	if (p) {
+	if (p)
 		path_fix(p, p->depth, g);
-		return;
-	}
-	for (struct mt_node *n = &l->h; n->parent; ) {
-		par = IN(n->parent);
-		if (par->gap[j] == g)
-			return;
-		par->gap[j] = g;
-		g = inner_gap(par);
-		n = &par->h;
-		if (n->parent)
-			j = slot_in_parent(n);
-	}
+	else
+		gap_climb(&l->h, j, g);
 }
 
 /*
@@ -957,6 +953,7 @@ static void next_refresh(struct path *p, struct mt_leaf *l, uint64_t was,
 			 uint64_t now)
 {
 	struct mt_leaf *nx = l->next;
+	uint64_t lost = was > now ? was : 0, gained = now > was ? now : 0;
 	struct mt_inner *par;
 	int d;
 
@@ -969,12 +966,12 @@ static void next_refresh(struct path *p, struct mt_leaf *l, uint64_t was,
 		    par->child[p->slot[d] + 1] == &nx->h) {
 			/* A sibling: its path is @l's, one slot to the right. */
 			p->slot[d]++;
-			gap_refresh(p, nx, was > now ? was : 0, now > was ? now : 0);
+			gap_refresh(p, nx, lost, gained);
 			p->slot[d]--;
 			return;
 		}
 	}
-	gap_refresh(NULL, nx, was > now ? was : 0, now > was ? now : 0);
+	gap_refresh(NULL, nx, lost, gained);
 }
 
 /* ------------------------------------------------------------------ */

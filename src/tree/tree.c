@@ -755,6 +755,22 @@ void *mt_find_prev(const struct mt_tree *t, uint64_t addr, uint64_t *start,
 	return leaf_out(l, i, start, end);
 }
 
+void *mt_find_around(const struct mt_tree *t, uint64_t addr, void **prev)
+{
+	struct mt_leaf *l;
+	int i;
+
+	if (!find_pos(t, addr, &l, &i)) {
+		*prev = mt_last(t, NULL, NULL);
+		return NULL;
+	}
+	if (i > 0)
+		*prev = ev(l, i - 1);
+	else
+		*prev = l->prev ? ev(l->prev, l->prev->h.count - 1) : NULL;
+	return ev(l, i);
+}
+
 static struct mt_leaf *edge_leaf(const struct mt_tree *t, int last)
 {
 	struct mt_node *n = t->root;

@@ -102,6 +102,13 @@ void *mt_find(const struct mt_tree *t, uint64_t addr, uint64_t *start,
 void *mt_find_prev(const struct mt_tree *t, uint64_t addr, uint64_t *start,
 		   uint64_t *end);
 
+/*
+ * mt_find_around() - mt_find(@addr) and the entry just before the one it
+ * returns (or the last entry, when it returns NULL) in *@prev, from one
+ * search: the two are neighbours in a leaf, or across one leaf link.
+ */
+void *mt_find_around(const struct mt_tree *t, uint64_t addr, void **prev);
+
 /* mt_first() / mt_last() - the lowest and the highest entry, or NULL. */
 void *mt_first(const struct mt_tree *t, uint64_t *start, uint64_t *end);
 void *mt_last(const struct mt_tree *t, uint64_t *start, uint64_t *end);

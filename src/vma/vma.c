@@ -180,12 +180,10 @@ struct vm_area_struct *find_vma(struct vma_mm *mm, uint64_t addr)
 struct vm_area_struct *find_vma_prev(struct vma_mm *mm, uint64_t addr,
 				     struct vm_area_struct **pprev)
 {
-	struct vm_area_struct *vma = find_vma(mm, addr);
+	void *prev;
+	struct vm_area_struct *vma = mt_find_around(&mm->mm_mt, addr, &prev);
 
-	if (vma)
-		*pprev = mt_find_prev(&mm->mm_mt, vma->vm_start, NULL, NULL);
-	else
-		*pprev = mt_last(&mm->mm_mt, NULL, NULL);
+	*pprev = prev;
 	return vma;
 }
 

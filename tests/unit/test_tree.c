@@ -773,6 +773,19 @@ TEST(tree_lookups)
 	EXPECT_HIT(mt_find_prev(&t, 11, &s_, &e_), LV('C'), 10, 11);
 	EXPECT_HIT(mt_find_prev(&t, MAX64, &s_, &e_), LV('C'), 10, 11);
 	ASSERT_VAL(mt_find_prev(&t, 9, NULL, NULL), LV('B'));
+	/* find_around: find, and the entry just before what it found */
+	{
+		void *pv = LV('?');
+
+		ASSERT_VAL(mt_find_around(&t, 0, &pv), LV('A'));
+		ASSERT(pv == NULL);
+		ASSERT_VAL(mt_find_around(&t, 6, &pv), LV('B'));
+		ASSERT_VAL(pv, LV('A'));
+		ASSERT_VAL(mt_find_around(&t, 9, &pv), LV('C'));
+		ASSERT_VAL(pv, LV('B'));
+		ASSERT(mt_find_around(&t, 11, &pv) == NULL);
+		ASSERT_VAL(pv, LV('C'));
+	}
 	/* first / last */
 	EXPECT_HIT(mt_first(&t, &s_, &e_), LV('A'), 2, 5);
 	EXPECT_HIT(mt_last(&t, &s_, &e_), LV('C'), 10, 11);
@@ -1159,8 +1172,21 @@ static void fz_check_lookup(struct fz *f)
 		CHECK(check_hit(v, s, e, &f->r, i, "load", addr));
 		break;
 	case 2:
-		v = mt_find(&f->t, addr, &s, &e);
-		CHECK(check_hit(v, s, e, &f->r, ref_find(&f->r, addr), "find", addr));
+		if (fz_rand(f, 2)) {
+			v = mt_find(&f->t, addr, &s, &e);
+			CHECK(check_hit(v, s, e, &f->r, ref_find(&f->r, addr), "find", addr));
+		} else {
+			/* The entry mt_find() would give, and the one before it. */
+			void *prev = LV('?');
+			size_t j = ref_find(&f->r, addr);
+			size_t jp = j == NONE ? (f->r.n ? f->r.n - 1 : NONE) :
+					       (j ? j - 1 : NONE);
+
+			v = mt_find_around(&f->t, addr, &prev);
+			ASSERT_MSG(v == (j == NONE ? NULL : f->r.a[j].v) &&
+				   prev == (jp == NONE ? NULL : f->r.a[jp].v),
+				   "find_around %#" PRIx64 ": got %p, prev %p", addr, v, prev);
+		}
 		break;
 	case 3:
 		v = mt_find_prev(&f->t, addr, &s, &e);

@@ -1630,17 +1630,37 @@ static void leaf_move(struct mt_leaf *l, int from, int to, int n)
  * capacity, a bound outside a narrow leaf's window, or an emptied leaf):
  * nothing changed, the caller takes the general path.
  */
+/*
+ * same_cover() - whether the @n entries @a cover exactly the addresses
+ * slots [i0, i1) of @l cover, both without a hole: a split or a merge of
+ * mapped space.  Then no gap in the tree changes, nor any separator.
+ */
+static int same_cover(const struct mt_leaf *l, int i0, int i1,
+		      const struct ent *a, int n)
+{
+	if (n == 0 || i0 >= i1 || a[0].s != es(l, i0) || a[n - 1].e != ee(l, i1 - 1))
+		return 0;
+	for (int k = 1; k < n; k++)
+		if (a[k].s != a[k - 1].e)
+			return 0;
+	for (int k = i0 + 1; k < i1; k++)
+		if (es(l, k) != ee(l, k - 1))
+			return 0;
+	return 1;
+}
+
 static int leaf_replace(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 			int i0, int i1, const struct ent *a, int n)
 {
-	int c = l->h.count, d = n - (i1 - i0), nc = c + d;
+	int c = l->h.count, d = n - (i1 - i0), nc = c + d, same;
 	uint64_t old_end, lost;
 
 	if (nc < 1 || nc > lcap(l))
 		return 0;
+	same = l->h.parent && same_cover(l, i0, i1, a, n);
 	old_end = ee(l, c - 1);
 	/* The gaps this replaces: before each entry from i0 to the first kept. */
-	lost = l->h.parent ? gaps_max(l, i0, i1 < c ? i1 : c - 1) : 0;
+	lost = l->h.parent && !same ? gaps_max(l, i0, i1 < c ? i1 : c - 1) : 0;
 	for (int k = 0; k < n; k++)
 		if (!fits(l, a[k].s, a[k].e))
 			return 0;
@@ -1662,7 +1682,7 @@ static int leaf_replace(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 	 * grew an entry): raise it.  Starts never move below the separator on
 	 * the left, since the walk for the lowest start chose this leaf.
 	 */
-	if (n) {
+	if (n && !same) {
 		uint64_t e = a[n - 1].e;
 
 		for (int lv = 0; lv < p->depth; lv++) {
@@ -1676,6 +1696,10 @@ static int leaf_replace(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 	if (p->depth && d < 0 && nc < MT_LMIN && l->next) {
 		/* See leaf_delete() for why the last leaf may stay small. */
 		rebalance_leaf(t, l);	/* refreshes the gaps it touches */
+		return 1;
+	}
+	if (same) {
+		t->hint = &l->h;
 		return 1;
 	}
 	if (l->h.parent)

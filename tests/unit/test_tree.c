@@ -2043,3 +2043,53 @@ TEST(tree_end_pair_steady)
 		}
 	}
 }
+
+/*
+ * Splitting mapped space and merging it back changes no gap (the stores
+ * cover no free address), so leaf_replace() skips the gap upkeep for them;
+ * a store that also covers a hole, or leaves one, must not skip it.  Every
+ * step is checked by the validator (cached gaps included) and by a gap
+ * search whose answer is known from the layout: the lowest 3-page gap is
+ * the one hole made that wide on purpose.
+ *
+ *   page:   0   1   2   3   4   5   ...   (each slot i: pages 4i..4i+3)
+ *   slot:  [A   A   A ] .   [B  B   B ] .  ...    3 pages mapped, 1 free
+ *   wide hole: slot 700's mapping erased -> pages 2799..2803 free (5 pages)
+ */
+TEST(tree_split_merge_keeps_gaps)
+{
+	const uint64_t base = 0x40000000, pg = 4096, n = 1200, wide = 700;
+	struct mt_tree t;
+	uint64_t a = 0;
+
+	mt_init(&t);
+	for (uint64_t i = 0; i < n; i++)
+		ASSERT_EQ(mt_store(&t, base + 4 * i * pg, base + (4 * i + 3) * pg,
+				   LV('a' + i % 26)), 0);
+	ASSERT_EQ(mt_erase(&t, base + 4 * wide * pg, base + (4 * wide + 3) * pg), 0);
+	ASSERT(t.height >= 2);
+	for (uint64_t i = 0; i < n; i += 7) {
+		uint64_t s = base + 4 * i * pg;
+
+		if (i == wide)
+			continue;
+		/* Split: the middle page gets its own entry (three entries). */
+		ASSERT_EQ(mt_store(&t, s + pg, s + 2 * pg, LV('#')), 0);
+		ASSERT_EQ(mt_validate(&t), 0);
+		ASSERT_VAL(mt_load(&t, s + pg, NULL, NULL), LV('#'));
+		ASSERT_VAL(mt_load(&t, s, NULL, NULL), LV('a' + i % 26));
+		/* Merge: the three become one again. */
+		ASSERT_EQ(mt_store(&t, s, s + 3 * pg, LV('a' + i % 26)), 0);
+		ASSERT_EQ(mt_validate(&t), 0);
+		ASSERT_EQ(mt_gap_lowest(&t, base, UINT64_MAX, 3 * pg, 0, 0, &a), 0);
+		ASSERT_EQ_X(a, base + (4 * wide - 1) * pg);
+	}
+	/* Merging across a hole does change the gaps: the wide hole goes. */
+	ASSERT_EQ(mt_store(&t, base + 4 * (wide - 1) * pg, base + (4 * wide + 7) * pg,
+			   LV('=')), 0);
+	ASSERT_EQ(mt_validate(&t), 0);
+	ASSERT_EQ(t.count, n - 2);
+	ASSERT_EQ(mt_gap_lowest(&t, base, base + 4 * (n - 1) * pg, 2 * pg, 0, 0, &a),
+		  -ENOENT);
+	mt_destroy(&t);
+}

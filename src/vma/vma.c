@@ -106,13 +106,32 @@ void vma_iter_set(struct vma_iterator *vmi, uint64_t addr)
 	mt_cursor_init(&vmi->cur, &vmi->mm->mm_mt, addr);
 }
 
+/*
+ * __vma_iter_set_range() - stand on the range [lo, hi), a VMA or a gap:
+ * vma_iter_addr() and vma_iter_end() give its bounds, vma_next() the first
+ * VMA ending above @hi (for a gap, the one starting at @hi) and vma_prev()
+ * the last VMA starting below @lo.  The cursor keeps no leaf, so its next
+ * step searches from those bounds.
+ */
+static void __vma_iter_set_range(struct vma_iterator *vmi, uint64_t lo,
+				 uint64_t hi)
+{
+	vma_iter_set(vmi, lo);
+	vmi->cur.hi = hi;
+}
+
+/*
+ * vma_iter_on() - stand on @vma without searching: the cursor keeps @vma's
+ * range and no leaf, so a step searches from that range only if the
+ * caller takes one (the first VMA ending above vm_end, the last starting
+ * below vm_start), exactly the neighbours a cached position would give.
+ * Most callers of the operations that end here never step again.
+ */
 void vma_iter_on(struct vma_iterator *vmi, struct vm_area_struct *vma)
 {
 	if (!vmi)
 		return;
-	vma_iter_set(vmi, vma->vm_start);
-	/* The first VMA ending above vm_start is @vma itself. */
-	(void)mt_next(&vmi->cur, NULL, NULL);
+	__vma_iter_set_range(vmi, vma->vm_start, vma->vm_end);
 }
 
 struct vm_area_struct *vma_next(struct vma_iterator *vmi)
@@ -136,18 +155,6 @@ struct vm_area_struct *vma_find(struct vma_iterator *vmi, uint64_t max)
 	return NULL;
 }
 
-/*
- * __vma_iter_set_gap() - stand on the gap [lo, hi): vma_iter_addr() and
- * vma_iter_end() give its bounds, vma_next() the VMA starting at @hi and
- * vma_prev() the VMA ending at @lo.  The cursor keeps no leaf, so its next
- * step searches from those bounds.
- */
-static void __vma_iter_set_gap(struct vma_iterator *vmi, uint64_t lo, uint64_t hi)
-{
-	vma_iter_set(vmi, lo);
-	vmi->cur.hi = hi;
-}
-
 struct vm_area_struct *vma_iter_next_range(struct vma_iterator *vmi)
 {
 	uint64_t end = vma_iter_end(vmi);
@@ -156,7 +163,7 @@ struct vm_area_struct *vma_iter_next_range(struct vma_iterator *vmi)
 	if (vma && vma->vm_start == end)
 		return vma;
 	/* A gap follows: [end, next VMA's start), or to the top. */
-	__vma_iter_set_gap(vmi, end, vma ? vma->vm_start : UINT64_MAX);
+	__vma_iter_set_range(vmi, end, vma ? vma->vm_start : UINT64_MAX);
 	return NULL;
 }
 
@@ -168,7 +175,7 @@ struct vm_area_struct *vma_iter_prev_range(struct vma_iterator *vmi)
 	if (vma && vma->vm_end == start)
 		return vma;
 	/* A gap precedes: [previous VMA's end, or 0, start). */
-	__vma_iter_set_gap(vmi, vma ? vma->vm_end : 0, start);
+	__vma_iter_set_range(vmi, vma ? vma->vm_end : 0, start);
 	return NULL;
 }
 

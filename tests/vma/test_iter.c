@@ -34,6 +34,17 @@ TEST(vma_iter_steps_and_finds)
 	ASSERT_NULL(vma_find(&vmi, P(7)));
 	ASSERT_PTR_EQ(vma_find(&vmi, P(8)), c);
 
+	/* Standing on B: its range, and a step either way leaves it. */
+	vma_iter_on(&vmi, b);
+	ASSERT_EQ_X(vma_iter_addr(&vmi), P(3));
+	ASSERT_EQ_X(vma_iter_end(&vmi), P(6));
+	ASSERT_PTR_EQ(vma_next(&vmi), c);
+	vma_iter_on(&vmi, b);
+	ASSERT_PTR_EQ(vma_prev(&vmi), a);
+	vma_iter_on(&vmi, b);
+	ASSERT_PTR_EQ(vma_find(&vmi, P(7)), NULL);	/* C starts at 7 */
+	ASSERT_PTR_EQ(vma_prev(&vmi), a);	/* still on B */
+
 	/* Ranges: from A the next range is the hole [2,3), then B. */
 	vma_iter_on(&vmi, a);
 	ASSERT_NULL(vma_iter_next_range(&vmi));

@@ -54,9 +54,14 @@ static int mprotect_fixup(struct uvma_mm *mm, struct vma_iterator *vmi,
 		newflags &= ~VM_ACCOUNT;
 	}
 
-	prev = start > vma->vm_start ? vma :
-				       mt_find_prev(&mm->vmm.mm_mt,
-						    vma->vm_start, NULL, NULL);
+	if (start > vma->vm_start) {
+		prev = vma;
+	} else {
+		/* The iterator stands on @vma: one step back on a copy. */
+		struct vma_iterator back = *vmi;
+
+		prev = vma_prev(&back);
+	}
 	err = vma_modify_flags(vmi, prev, vma, start, end, newflags, res);
 	if (err) {
 		if (charged)

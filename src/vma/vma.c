@@ -874,6 +874,26 @@ static MUST_CHECK int commit_merge(struct vma_merge_struct *vmg,
 /* Merging a changed part of an existing VMA                           */
 
 /*
+ * __vma_next_touching() - the VMA starting at @vma's end, or NULL.  When
+ * the iterator stands on @vma (callers usually found it with it), one
+ * step of a copy finds it, in the leaf the iterator holds; else a lookup.
+ */
+static struct vm_area_struct *__vma_next_touching(struct vma_mm *mm,
+						  const struct vma_iterator *vmi,
+						  const struct vm_area_struct *vma)
+{
+	struct vm_area_struct *next;
+	struct mt_cursor c;
+
+	if (!vmi || vma_iter_addr(vmi) != vma->vm_start ||
+	    vma_iter_end(vmi) != vma->vm_end)
+		return mt_load(&mm->mm_mt, vma->vm_end, NULL, NULL);
+	c = vmi->cur;
+	next = mt_next(&c, NULL, NULL);
+	return next && next->vm_start == vma->vm_end ? next : NULL;
+}
+
+/*
  * vma_merge_existing_range() - [vmg->start, vmg->end) of vmg->middle is
  * about to take the attributes in @vmg; merge it into prev and/or next if
  * they match.  Returns the VMA covering the range afterwards, or NULL (no
@@ -905,7 +925,8 @@ vma_merge_existing_range(struct vma_merge_struct *vmg)
 	merge_left = left_side && can_vma_merge_left(vmg);
 	if (right_side) {
 		/* Only a VMA starting exactly at middle's end is a neighbour. */
-		next = vmg->next = mt_load(&vmg->mm->mm_mt, middle->vm_end, NULL, NULL);
+		next = vmg->next = __vma_next_touching(vmg->mm, vmg->vmi,
+							     middle);
 		merge_right = can_vma_merge_right(vmg, merge_left);
 	} else {
 		merge_right = false;

@@ -1417,11 +1417,16 @@ int copy_vma(struct vma_mm *mm, struct vm_area_struct **vmap, uint64_t addr,
 void init_vma_munmap(struct vma_munmap_struct *vms, struct vma_iterator *vmi,
 		     struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
-	memset(vms, 0, sizeof(*vms));
+	/* Every field but detached_inline, which the gather fills. */
 	vms->vmi = vmi;
 	vms->vma = vma;
+	vms->prev = vms->next = NULL;
 	vms->start = start;
 	vms->end = end;
+	vms->detached = NULL;
+	vms->vma_count = vms->detached_cap = 0;
+	vms->nr_pages = vms->locked_vm = vms->nr_accounted = 0;
+	vms->cleared = false;
 }
 
 /*

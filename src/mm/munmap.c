@@ -42,6 +42,7 @@ int do_munmap_range(struct uvma_mm *mm, uint64_t start, uint64_t len)
 	if (!vma)
 		return 0;
 	init_vma_munmap(&vms, &vmi, vma, start, end);
+	vms.want_neighbours = false;
 	err = vms_gather_munmap_vmas(&vms);
 	if (err)
 		return err;

@@ -1427,6 +1427,7 @@ void init_vma_munmap(struct vma_munmap_struct *vms, struct vma_iterator *vmi,
 	vms->vma_count = vms->detached_cap = 0;
 	vms->nr_pages = vms->locked_vm = vms->nr_accounted = 0;
 	vms->cleared = false;
+	vms->want_neighbours = true;
 }
 
 /*
@@ -1506,6 +1507,25 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 		if (err)
 			return err;
 	}
+	if (!split_start && vma->vm_end == end && !vms->want_neighbours) {
+		/*
+		 * Exactly one whole VMA (@vma is the first meeting the range
+		 * and ends where it ends): nothing to split and no walk.  The
+		 * refusals come in the order of the general path below: the
+		 * tree's reserve, then the seal.
+		 */
+		if (__vma_prealloc(mm, 3))
+			return -ENOMEM;
+		if (vma_is_sealed(vma)) {
+			vms_abort_munmap_vmas(vms);
+			VMA_CHECK_MM(mm);
+			return -EPERM;
+		}
+		vms->detached = vms->detached_inline;
+		vms->detached[0] = vma;
+		vms->vma_count = count = 1;
+		goto gathered;
+	}
 	late_err = __vms_late_error(vma, end, mm, &count, &last,
 				    vms->detached_inline, VMS_INLINE, &after,
 				    split_start ? NULL : &before);
@@ -1560,6 +1580,9 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 		vms->detached = vms->detached_inline;
 		vms->vma_count = count;
 	}
+	vms->prev = split_start ? below : before;
+	vms->next = after;
+gathered:
 	VMA_BUG_ON(vms->vma_count != count);
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t pages;
@@ -1573,9 +1596,7 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 		if (w->vm_flags & VM_ACCOUNT)
 			vms->nr_accounted += pages;
 	}
-	vms->prev = split_start ? below : before;
 	vms->vma = vms->detached[0];
-	vms->next = after;
 	vma_iter_set(vms->vmi, start);
 	return 0;
 
@@ -1622,6 +1643,7 @@ int do_vmi_align_munmap(struct vma_iterator *vmi, struct vm_area_struct *vma,
 
 	VMA_WARN_ON(vmi->mm != mm);
 	init_vma_munmap(&vms, vmi, vma, start, end);
+	vms.want_neighbours = false;
 	err = vms_gather_munmap_vmas(&vms);
 	if (err)
 		return err;

@@ -602,6 +602,12 @@ struct vma_munmap_struct {
 	uint64_t locked_vm;
 	uint64_t nr_accounted;
 	bool cleared;			/* range erased from the tree */
+	/*
+	 * The gather sets prev and next (init: true).  A caller that does
+	 * not read them clears it: removing exactly one whole VMA then
+	 * needs no walk of the tree.
+	 */
+	bool want_neighbours;
 };
 
 /* init_vma_munmap() - describe the removal of [start, end) from @vma on. */

@@ -44,6 +44,72 @@ TEST(munmap_live_splits)
 	LIVE_CHECK(ops);
 }
 
+/*
+ * Pins: munmap of exactly one whole VMA (the gather's no-walk path):
+ * between touching neighbours, from a hole up to a VMA's end, a locked
+ * one, a sealed one (-EPERM, nothing changes), and the same range one
+ * page short or long (the general path).
+ */
+TEST(munmap_live_whole_vma)
+{
+	static const struct live_op ops[] = {
+		{ L_MMAP, 0x00000, 4 * K4, RW, FX },
+		{ L_MMAP, 0x04000, 4 * K4, PROT_READ, FX },
+		{ L_MMAP, 0x08000, 4 * K4, RW, FX | MAP_LOCKED },
+		{ L_MMAP, 0x10000, 4 * K4, PROT_READ, FX },
+		{ L_MMAP, 0x18000, 4 * K4, RW, FX },
+		{ L_MMAP, 0x20000, 4 * K4, PROT_READ, FX },
+		{ L_MUNMAP, 0x04000, 4 * K4 },		/* touching on both sides */
+		{ L_MUNMAP, 0x0c000, 0x8000 },		/* hole, then all of a VMA */
+		{ L_MSEAL, 0x18000, 4 * K4 },
+		{ L_MUNMAP, 0x18000, 4 * K4 },		/* EPERM */
+		{ L_MMAP, 0x18000, 4 * K4, PROT_READ, FX },	/* EPERM */
+		{ L_MUNMAP, 0x08000, 4 * K4 },		/* locked */
+		{ L_MUNMAP, 0x20000, 3 * K4 },		/* one page short */
+		{ L_MMAP, 0x04000, 4 * K4, RW, FX },	/* merges with the first */
+		{ L_MUNMAP, 0x00000, 0x9000 },		/* one page long */
+		{ L_END },
+	};
+
+	LIVE_CHECK(ops);
+}
+
+/*
+ * A sealed VMA removed whole: munmap (no walk) and MAP_FIXED over it (the
+ * gather's general path) refuse alike under every allocation failure.
+ */
+TEST(munmap_whole_sealed_oom_like_general_path)
+{
+	for (uint64_t k = 1;; k++) {
+		struct uvma_config cfg;
+		struct uvma_mm *a, *b;
+		int64_t ra, rb;
+
+		ASSERT(k < 100);
+		live_config(&cfg);
+		ASSERT_EQ(uvma_mm_create(&cfg, &a), 0);
+		ASSERT_EQ(uvma_mm_create(&cfg, &b), 0);
+		ASSERT_EQ(uvma_mmap(a, 0x100000, 4 * K4, RW, FX, NULL, 0), 0x100000);
+		ASSERT_EQ(uvma_mmap(b, 0x100000, 4 * K4, RW, FX, NULL, 0), 0x100000);
+		ASSERT_EQ(uvma_mseal(a, 0x100000, 4 * K4, 0), 0);
+		ASSERT_EQ(uvma_mseal(b, 0x100000, 4 * K4, 0), 0);
+		uvma_alloc_fail_at(k, 1);
+		ra = uvma_munmap(a, 0x100000, 4 * K4);
+		uvma_alloc_fail_at(0, 0);
+		uvma_alloc_fail_at(k, 1);
+		rb = uvma_mmap(b, 0x100000, 4 * K4, PROT_READ, FX, NULL, 0);
+		uvma_alloc_fail_at(0, 0);
+		ASSERT_EQ(ra, rb);
+		ASSERT(ra == -EPERM || ra == -ENOMEM);
+		ASSERT_EQ(uvma_mm_map_count(a), 1);
+		ASSERT_EQ(uvma_mm_validate(a), 0);
+		uvma_mm_destroy(a);
+		uvma_mm_destroy(b);
+		if (ra == -EPERM)
+			break;
+	}
+}
+
 /* The map-count limit: munmap inside a VMA needs one slot (model-only:
  * the live limit is a system-wide sysctl). */
 TEST(munmap_map_count_limit)
@@ -96,7 +162,9 @@ TEST(munmap_accounting)
 
 TEST(munmap_oom)
 {
-	for (int persistent = 0; persistent < 2; persistent++) {
+	for (int run = 0; run < 4; run++) {
+		const int persistent = run & 1, whole = run >> 1;
+
 		for (uint64_t k = 1;; k++) {
 			struct uvma_config cfg;
 			struct uvma_mm *mm;
@@ -112,11 +180,13 @@ TEST(munmap_oom)
 			ASSERT_EQ(uvma_smaps_text(mm, 0, &before, NULL), 0);
 			live0 = uvma_alloc_live();
 			uvma_alloc_fail_at(k, persistent);
-			r = uvma_munmap(mm, 0x104000, 0x10000);
+			/* Across two VMAs, or all of the first (no walk). */
+			r = whole ? uvma_munmap(mm, 0x100000, 16 * K4) :
+				    uvma_munmap(mm, 0x104000, 0x10000);
 			uvma_alloc_fail_at(0, 0);
 			ASSERT_EQ(uvma_mm_validate(mm), 0);
 			if (r == 0) {
-				ASSERT_EQ(uvma_mm_map_count(mm), 2);
+				ASSERT_EQ(uvma_mm_map_count(mm), 2 - whole);
 				uvma_text_free(before);
 				uvma_mm_destroy(mm);
 				break;

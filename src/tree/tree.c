@@ -329,6 +329,7 @@ static struct mt_node *node_get(struct mt_tree *t, int kind)
 	t->reserve[kind] = n->parent;
 	t->nreserve[kind]--;
 	t->nodes[kind]++;
+	t->shape++;
 	memset(n, 0, kind == LEAF ? MT_LHDR : sizeof(struct mt_node));
 	n->leaf = kind == LEAF;
 	return n;
@@ -339,6 +340,7 @@ static void node_put(struct mt_tree *t, struct mt_node *n)
 {
 	int kind = n->leaf ? LEAF : INNER;
 
+	t->shape++;
 	t->nodes[kind]--;
 	n->parent = t->reserve[kind];
 	t->reserve[kind] = n;
@@ -594,7 +596,38 @@ static struct mt_leaf *walk(const struct mt_tree *t, uint64_t a, struct path *p)
 	__builtin_prefetch(&LF(n)->e.n.s[16]);
 	if (p)
 		p->depth = d;
+	/* route[] now holds this leaf's path (see path_cached()). */
+	((struct mt_tree *)t)->rleaf = d <= MT_ROUTE ? n : NULL;
+	((struct mt_tree *)t)->rshape = t->shape;
 	return LF(n);
+}
+
+/*
+ * path_cached() - the path to leaf @l from the last descent, if that
+ * descent reached @l and no node's children changed since: the slots are
+ * route[], the nodes @l's ancestors.  A descent for any address @l holds
+ * (hint_holds()) would take exactly this path.
+ */
+static int path_cached(const struct mt_tree *t, const struct mt_leaf *l,
+		       struct path *p)
+{
+	const struct mt_node *n = &l->h;
+	int d = (int)t->height - 1;	/* every leaf is this deep */
+
+	if (n != t->rleaf || t->rshape != t->shape)
+		return 0;
+	p->depth = d;
+	for (const struct mt_node *a = n->parent; a; a = a->parent) {
+		d--;
+		p->node[d] = IN(a);
+		p->slot[d] = t->route[d];
+#ifdef UVMA_DEBUG
+		if (IN(a)->child[p->slot[d]] != n)
+			abort();	/* a shape change that did not count */
+#endif
+		n = a;
+	}
+	return 1;
 }
 
 static int slot_in_parent(const struct mt_node *n)
@@ -650,6 +683,18 @@ static inline void finger_set(const struct mt_tree *t, const struct mt_leaf *l)
 static inline int hint_holds(const struct mt_leaf *l, uint64_t a)
 {
 	return l && es(l, 0) <= a && a < ee(l, l->h.count - 1);
+}
+
+/*
+ * write_walk() - the leaf for @a and the path to it, for a write: from
+ * the cache when the finger @f (taken before the write began) holds @a.
+ */
+static struct mt_leaf *write_walk(struct mt_tree *t, struct mt_leaf *f,
+				  uint64_t a, struct path *p)
+{
+	if (t->height > 1 && f && hint_holds(f, a) && path_cached(t, f, p))
+		return f;
+	return walk(t, a, p);
 }
 
 /* find_pos() - leaf and slot of the first entry ending above @a; 0 if none. */
@@ -1016,6 +1061,8 @@ static void split_inner(struct mt_tree *t, struct mt_inner *p, int j,
 			struct mt_node *right, uint64_t key)
 {
 	uint64_t keys[MT_ICAP + 1], gaps[MT_ICAP + 1];
+
+	t->shape++;
 	struct mt_node *kids[MT_ICAP + 1];
 	struct mt_inner *q;
 	int total = MT_ICAP + 1, lc, k, src = 0;
@@ -1075,6 +1122,7 @@ static void insert_child(struct mt_tree *t, struct mt_node *left,
 	size_t c;
 	int j;
 
+	t->shape++;
 	if (!p) {
 		p = IN(node_get(t, INNER));
 		p->h.count = 2;
@@ -1392,6 +1440,7 @@ static void rebalance_inner(struct mt_tree *t, struct mt_inner *n)
 	struct mt_inner *p = IN(n->h.parent), *left, *right;
 	int j = slot_in_parent(&n->h), k;
 
+	t->shape++;
 	left = j > 0 ? IN(p->child[j - 1]) : NULL;
 	right = j + 1 < p->h.count ? IN(p->child[j + 1]) : NULL;
 
@@ -1465,6 +1514,7 @@ static void remove_child(struct mt_tree *t, struct mt_inner *p, int j)
 {
 	size_t c = (size_t)(p->h.count - j - 1) * 8;
 
+	t->shape++;
 	memmove(&p->key[j], &p->key[j + 1], c);
 	memmove(&p->child[j], &p->child[j + 1], c);
 	memmove(&p->gap[j], &p->gap[j + 1], c);
@@ -1762,9 +1812,10 @@ int mt_store(struct mt_tree *t, uint64_t start, uint64_t end, void *val)
 	if (write_reserve(t, 2))
 		return -ENOMEM;
 	/* Point of no return */
+	l = hint_leaf(t);
 	t->writing = 1;
 	t->hint = NULL;
-	l = walk(t, start, &p);
+	l = write_walk(t, l, start, &p);
 	if (l && leaf_overlap(l, start, end, &i0, &i1)) {
 		if (i0 == i1) {
 			/* Free space: insert where the walk ended (an insertion
@@ -1814,9 +1865,10 @@ int mt_erase(struct mt_tree *t, uint64_t start, uint64_t end)
 	if (write_reserve(t, 1))
 		return -ENOMEM;
 	/* Point of no return */
+	l = hint_leaf(t);
 	t->writing = 1;
 	t->hint = NULL;
-	l = walk(t, start, &p);
+	l = write_walk(t, l, start, &p);
 	if (l && leaf_overlap(l, start, end, &i0, &i1)) {
 		if (i1 == i0 + 1 && es(l, i0) == start && ee(l, i0) == end) {
 			/* Exactly one entry: drop it where the walk ended.  The

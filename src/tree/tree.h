@@ -60,6 +60,15 @@ struct mt_tree {
 	 * real node every time, so no change to the tree can make it wrong.
 	 */
 	uint8_t route[16];
+	/*
+	 * The leaf the last descent reached (route[] holds its path's slots)
+	 * and the tree's shape then: shape counts every change to any node's
+	 * children.  While the shape is the same, that path is still the
+	 * leaf's path, so a write at the finger takes it from here (and the
+	 * leaf's parent links) instead of descending again.
+	 */
+	struct mt_node *rleaf;
+	uint64_t shape, rshape;
 };
 #define MT_ROUTE 16
 

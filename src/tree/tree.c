@@ -289,7 +289,7 @@ void mt_init(struct mt_tree *t)
  * Longer batches use the plain bound (each insertion may split every level
  * and grow a new root, making the tree taller each time).
  */
-static uint32_t need_inner(const struct mt_tree *t, uint32_t k)
+static inline uint32_t need_inner(const struct mt_tree *t, uint32_t k)
 {
 	uint64_t need;
 
@@ -299,7 +299,7 @@ static uint32_t need_inner(const struct mt_tree *t, uint32_t k)
 	return need > UINT32_MAX ? UINT32_MAX : (uint32_t)need;
 }
 
-static int reserve_fill(struct mt_tree *t, int kind, uint32_t need)
+static int reserve_grow(struct mt_tree *t, int kind, uint32_t need)
 {
 	while (t->nreserve[kind] < need) {
 		struct mt_node *n = uvma__malloc(node_size[kind]);
@@ -313,10 +313,17 @@ static int reserve_fill(struct mt_tree *t, int kind, uint32_t need)
 	return 0;
 }
 
-/* reserve_for() - fill the reserve for @k insertions. */
-static int reserve_for(struct mt_tree *t, uint32_t k)
+/*
+ * reserve_for() - fill the reserve for @k insertions.  Inline, so that
+ * the usual answer (the kept cache already covers it) costs two compares.
+ */
+static inline int reserve_for(struct mt_tree *t, uint32_t k)
 {
-	if (reserve_fill(t, LEAF, k) || reserve_fill(t, INNER, need_inner(t, k)))
+	uint32_t ni = need_inner(t, k);
+
+	if (t->nreserve[LEAF] >= k && t->nreserve[INNER] >= ni)
+		return 0;
+	if (reserve_grow(t, LEAF, k) || reserve_grow(t, INNER, ni))
 		return -ENOMEM;
 	return 0;
 }
@@ -368,14 +375,21 @@ static void reserve_trim(struct mt_tree *t, int kind, uint32_t keep)
  */
 #define MT_KEEP_WRITES 3
 
-/* reserve_keep() - trim the reserve to the floor or the kept cache. */
-static void reserve_keep(struct mt_tree *t)
+/*
+ * reserve_keep() - trim the reserve to the floor or the kept cache.
+ * Inline, so that the usual answer (nothing to trim) costs two compares.
+ */
+static inline void reserve_keep(struct mt_tree *t)
 {
 	uint32_t li = need_inner(t, 2 * MT_KEEP_WRITES);
+	uint32_t kl = t->floor[LEAF] > 2 * MT_KEEP_WRITES ?
+		      t->floor[LEAF] : 2 * MT_KEEP_WRITES;
+	uint32_t ki = t->floor[INNER] > li ? t->floor[INNER] : li;
 
-	reserve_trim(t, LEAF, t->floor[LEAF] > 2 * MT_KEEP_WRITES ?
-				      t->floor[LEAF] : 2 * MT_KEEP_WRITES);
-	reserve_trim(t, INNER, t->floor[INNER] > li ? t->floor[INNER] : li);
+	if (t->nreserve[LEAF] > kl)
+		reserve_trim(t, LEAF, kl);
+	if (t->nreserve[INNER] > ki)
+		reserve_trim(t, INNER, ki);
 }
 
 /* write_done() - after a write: keep what the next writes need. */

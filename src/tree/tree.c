@@ -725,6 +725,14 @@ static int find_pos(const struct mt_tree *t, uint64_t a, struct mt_leaf **leaf,
 		finger_set(t, l);
 	}
 	r = leaf_rank(l, a);
+	if (!t->writing) {
+		struct mt_tree *w = (struct mt_tree *)t;	/* a cache: see tree.h */
+
+		w->kleaf = &l->h;
+		w->kaddr = a;
+		w->kseq = t->seq;
+		w->krank = r;
+	}
 	if (r > 0 && ee(l, r - 1) > a) {
 		*leaf = l;
 		*slot = r - 1;
@@ -1781,10 +1789,16 @@ static int leaf_replace(struct mt_tree *t, struct path *p, struct mt_leaf *l,
  * leaf_overlap() - the slots [*i0, *i1) of leaf @l meeting [s, e).
  * Returns 1 if nothing beyond the leaf meets the range, else 0.
  */
-static int leaf_overlap(const struct mt_leaf *l, uint64_t s, uint64_t e,
-			int *i0, int *i1)
+static int leaf_overlap(const struct mt_tree *t, const struct mt_leaf *l,
+			uint64_t s, uint64_t e, int *i0, int *i1)
 {
-	int r = leaf_rank(l, s), i, c = l->h.count;
+	int r, i, c = l->h.count;
+
+	/* The search just before this write may have ranked s here already. */
+	if (&l->h == t->kleaf && s == t->kaddr && t->seq == t->kseq)
+		r = t->krank;
+	else
+		r = leaf_rank(l, s);
 
 	i = r > 0 && ee(l, r - 1) > s ? r - 1 : r;
 	*i0 = i;
@@ -1830,7 +1844,7 @@ int mt_store(struct mt_tree *t, uint64_t start, uint64_t end, void *val)
 	t->writing = 1;
 	t->hint = NULL;
 	l = write_walk(t, l, start, &p);
-	if (l && leaf_overlap(l, start, end, &i0, &i1)) {
+	if (l && leaf_overlap(t, l, start, end, &i0, &i1)) {
 		if (i0 == i1) {
 			/* Free space: insert where the walk ended (an insertion
 			 * never frees the leaf, even when it splits it). */
@@ -1883,7 +1897,7 @@ int mt_erase(struct mt_tree *t, uint64_t start, uint64_t end)
 	t->writing = 1;
 	t->hint = NULL;
 	l = write_walk(t, l, start, &p);
-	if (l && leaf_overlap(l, start, end, &i0, &i1)) {
+	if (l && leaf_overlap(t, l, start, end, &i0, &i1)) {
 		if (i1 == i0 + 1 && es(l, i0) == start && ee(l, i0) == end) {
 			/* Exactly one entry: drop it where the walk ended.  The
 			 * leaf stays put unless it falls below the minimum. */

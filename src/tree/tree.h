@@ -69,6 +69,15 @@ struct mt_tree {
 	 */
 	struct mt_node *rleaf;
 	uint64_t shape, rshape;
+	/*
+	 * The last search's answer in its leaf: leaf_rank(kleaf, kaddr) was
+	 * krank at seq kseq.  A write that starts where a search just looked
+	 * (mmap links what it looked up; munmap erases what it found) reuses
+	 * it while nothing has changed.
+	 */
+	const struct mt_node *kleaf;
+	uint64_t kaddr, kseq;
+	int krank;
 };
 #define MT_ROUTE 16
 

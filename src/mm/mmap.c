@@ -220,8 +220,11 @@ int64_t get_unmapped_area(struct uvma_mm *mm, struct uvma_file *file,
 		return -ENOMEM;
 	if (!file)
 		pgoff = 0;
-	if (file && (file->flags & UVMA_FILE_THP_ALIGN) &&
-	    !(flags & UVMA_MAP_FIXED) && len >= PMD_SIZE)
+	/* Every allocator below hands a MAP_FIXED address straight back. */
+	if (flags & UVMA_MAP_FIXED)
+		ret = (int64_t)addr;
+	else if (file && (file->flags & UVMA_FILE_THP_ALIGN) &&
+		 len >= PMD_SIZE)
 		ret = thp_get_unmapped_area(mm, addr, len, pgoff << PAGE_SHIFT,
 					    flags, vm_flags);
 	else if (!file && (flags & UVMA_MAP_SHARED))

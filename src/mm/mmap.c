@@ -338,6 +338,7 @@ static int64_t mmap_region(struct uvma_mm *mm, struct mmap_state *map)
 {
 	struct vma_munmap_struct vms;
 	struct vm_area_struct *vma = NULL, *first;
+	uint64_t nr_pages = 0, nr_accounted = 0;	/* replaced */
 	bool replacing;
 	int err;
 	VMA_ITERATOR(vmi, &mm->vmm, map->addr);
@@ -348,21 +349,23 @@ static int64_t mmap_region(struct uvma_mm *mm, struct mmap_state *map)
 	map->next = first;
 	if (first && first->vm_start >= map->end)
 		first = NULL;
-	init_vma_munmap(&vms, &vmi, first, map->addr, map->end);
 	replacing = first != NULL;
 	if (replacing) {
+		init_vma_munmap(&vms, &vmi, first, map->addr, map->end);
 		err = vms_gather_munmap_vmas(&vms);
 		if (err)
 			return err;
 		map->prev = vms.prev;
 		map->next = vms.next;
+		nr_pages = vms.nr_pages;
+		nr_accounted = vms.nr_accounted;
 	}
 
 	err = -ENOMEM;
-	if (!may_expand_vm(mm, map->vm_flags, map->pglen - vms.nr_pages))
+	if (!may_expand_vm(mm, map->vm_flags, map->pglen - nr_pages))
 		goto abort;
 	if (accountable_mapping(map)) {
-		map->charged = map->pglen - vms.nr_accounted;
+		map->charged = map->pglen - nr_accounted;
 		if (map->charged &&
 		    security_vm_enough_memory(mm, map->charged)) {
 			map->charged = 0;

@@ -374,8 +374,8 @@ void vm_area_free(struct vma_mm *mm, struct vm_area_struct *vma)
  * extension if @src has one, so that __vma_copy() cannot fail.  NULL if out
  * of memory.
  */
-static struct vm_area_struct *__vma_alloc_like(struct vma_mm *mm,
-					       const struct vm_area_struct *src)
+static inline struct vm_area_struct *
+__vma_alloc_like(struct vma_mm *mm, const struct vm_area_struct *src)
 {
 	struct vm_area_struct *vma = vm_area_alloc(mm);
 
@@ -1507,20 +1507,26 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 		if (err)
 			return err;
 	}
-	if (!split_start && vma->vm_end == end && !vms->want_neighbours) {
+	if (vma->vm_end == end && !vms->want_neighbours) {
 		/*
-		 * Exactly one whole VMA (@vma is the first meeting the range
-		 * and ends where it ends): nothing to split and no walk.  The
-		 * refusals come in the order of the general path below: the
-		 * tree's reserve, then the seal.
+		 * Only @vma meets the range (it is the first to and ends where
+		 * the range ends): at most the split at the start, and no
+		 * walk.  The refusals come in the order of the general path
+		 * below: the record, the tree's reserve, then the seal (with
+		 * a split, the checks above have refused a sealed VMA).
 		 */
-		if (__vma_prealloc(mm, 3))
+		if (split_start && !(below = __vma_alloc_like(mm, vma)))
 			return -ENOMEM;
+		if (__vma_prealloc(mm, 3))
+			goto nomem;
 		if (vma_is_sealed(vma)) {
 			vms_abort_munmap_vmas(vms);
 			VMA_CHECK_MM(mm);
 			return -EPERM;
 		}
+		/* Point of no return */
+		if (split_start)
+			__split_commit(mm, vma, below, start, SPLIT_NEW_BELOW);
 		vms->detached = vms->detached_inline;
 		vms->detached[0] = vma;
 		vms->vma_count = count = 1;

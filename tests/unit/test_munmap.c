@@ -45,10 +45,10 @@ TEST(munmap_live_splits)
 }
 
 /*
- * Pins: munmap of exactly one whole VMA (the gather's no-walk path):
+ * Pins: munmap of one VMA's whole or tail (the gather's no-walk path):
  * between touching neighbours, from a hole up to a VMA's end, a locked
- * one, a sealed one (-EPERM, nothing changes), and the same range one
- * page short or long (the general path).
+ * one, a sealed one (-EPERM, nothing changes), a tail, a sealed tail, and
+ * ranges one page short or long (the general path).
  */
 TEST(munmap_live_whole_vma)
 {
@@ -68,6 +68,11 @@ TEST(munmap_live_whole_vma)
 		{ L_MUNMAP, 0x20000, 3 * K4 },		/* one page short */
 		{ L_MMAP, 0x04000, 4 * K4, RW, FX },	/* merges with the first */
 		{ L_MUNMAP, 0x00000, 0x9000 },		/* one page long */
+		{ L_MMAP, 0x28000, 4 * K4, RW, FX | MAP_LOCKED },
+		{ L_MMAP, 0x2c000, 4 * K4, PROT_READ, FX },
+		{ L_MUNMAP, 0x2a000, 2 * K4 },		/* locked tail, next touching */
+		{ L_MUNMAP, 0x19000, 3 * K4 },		/* sealed tail: EPERM */
+		{ L_MUNMAP, 0x2f000, K4 },		/* last page of the last VMA */
 		{ L_END },
 	};
 
@@ -162,8 +167,8 @@ TEST(munmap_accounting)
 
 TEST(munmap_oom)
 {
-	for (int run = 0; run < 4; run++) {
-		const int persistent = run & 1, whole = run >> 1;
+	for (int run = 0; run < 6; run++) {
+		const int persistent = run & 1, shape = run >> 1;
 
 		for (uint64_t k = 1;; k++) {
 			struct uvma_config cfg;
@@ -180,13 +185,14 @@ TEST(munmap_oom)
 			ASSERT_EQ(uvma_smaps_text(mm, 0, &before, NULL), 0);
 			live0 = uvma_alloc_live();
 			uvma_alloc_fail_at(k, persistent);
-			/* Across two VMAs, or all of the first (no walk). */
-			r = whole ? uvma_munmap(mm, 0x100000, 16 * K4) :
-				    uvma_munmap(mm, 0x104000, 0x10000);
+			/* Across two VMAs; all of the first, its tail (no walk). */
+			r = shape == 0 ? uvma_munmap(mm, 0x104000, 0x10000) :
+			    shape == 1 ? uvma_munmap(mm, 0x100000, 16 * K4) :
+					 uvma_munmap(mm, 0x104000, 12 * K4);
 			uvma_alloc_fail_at(0, 0);
 			ASSERT_EQ(uvma_mm_validate(mm), 0);
 			if (r == 0) {
-				ASSERT_EQ(uvma_mm_map_count(mm), 2 - whole);
+				ASSERT_EQ(uvma_mm_map_count(mm), shape == 1 ? 1 : 2);
 				uvma_text_free(before);
 				uvma_mm_destroy(mm);
 				break;

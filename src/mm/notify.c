@@ -155,7 +155,8 @@ static bool clamp(const struct uvma_mm *mm, uint64_t *start, uint64_t *end)
 	return *start < *end;
 }
 
-void mm_notify_range(struct uvma_mm *mm, uint64_t start, uint64_t end)
+/* note_range() - mm_notify_range() once a callback may be recording. */
+static void note_range(struct uvma_mm *mm, uint64_t start, uint64_t end)
 {
 	struct mm_notify *n = recording(mm);
 	struct vm_area_struct *vma;
@@ -192,6 +193,13 @@ void mm_notify_range(struct uvma_mm *mm, uint64_t start, uint64_t end)
 		}
 	}
 	n->win[n->nwin++] = w;
+}
+
+void mm_notify_range(struct uvma_mm *mm, uint64_t start, uint64_t end)
+{
+	/* No notification state (the common case): nothing to record. */
+	if (mm->notify)
+		note_range(mm, start, end);
 }
 
 void mm_notify_moved(struct uvma_mm *mm, uint64_t old_start, uint64_t old_end,
@@ -540,12 +548,12 @@ static int call_begin(struct uvma_mm *mm)
 	return 0;
 }
 
-/* call_end() - the call has committed: tell what changed. */
-static void call_end(struct uvma_mm *mm)
+/* call_end_notify() - call_end() with notification state. */
+static void call_end_notify(struct uvma_mm *mm)
 {
 	struct mm_notify *n = mm->notify;
 
-	if (!n || --n->depth)
+	if (--n->depth)
 		return;
 	if (n->fn && (n->nwin || n->nmove)) {
 		mm_notify_hold(mm);
@@ -553,6 +561,17 @@ static void call_end(struct uvma_mm *mm)
 		mm_notify_release(mm);
 	}
 	pieces_release(n);
+}
+
+/*
+ * call_end() - the call has committed: tell what changed.  The test
+ * stays here so that calls on an address space without notifications
+ * pay a load and a branch, not a function's prologue.
+ */
+static inline void call_end(struct uvma_mm *mm)
+{
+	if (mm->notify)
+		call_end_notify(mm);
 }
 
 int uvma_mm_set_notify(struct uvma_mm *mm, uvma_notify_fn fn, void *ctx)

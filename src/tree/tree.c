@@ -1335,8 +1335,11 @@ static void insert_at(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 	uint64_t pe, split_gap = 0;
 
 	t->count++;
-	/* The new entry may end past the separator to its right. */
-	for (int d = 0; d < p->depth; d++) {
+	/*
+	 * A new last entry may end past the separator to its right (one put
+	 * before an entry of the leaf ends before that entry, which does not).
+	 */
+	for (int d = 0; pos == n && d < p->depth; d++) {
 		struct mt_inner *in = p->node[d];
 		int j = p->slot[d];
 

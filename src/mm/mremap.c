@@ -43,6 +43,7 @@ struct vma_remap_struct {
 	int flags;			/* MREMAP_* */
 	uint64_t new_addr;
 	struct vm_area_struct *vma;	/* the source VMA, when known */
+	struct vma_iterator vmi;	/* on vma after the first lookup */
 	uint64_t delta;			/* |old_len - new_len| */
 	enum mremap_type remap_type;
 	uint64_t charged;		/* VM_ACCOUNT pages charged */
@@ -276,17 +277,19 @@ static int shrink_vma(struct vma_remap_struct *vrm, bool reload)
  * Stack guard gaps are not considered (live: a VMA grows up to the one
  * after it).
  */
-static bool vma_expandable(struct uvma_mm *mm, struct vm_area_struct *vma,
-			   uint64_t delta)
+static bool vma_expandable(struct vma_remap_struct *vrm)
 {
-	uint64_t end = vma->vm_end + delta;
+	struct vm_area_struct *vma = vrm->vma, *next;
+	uint64_t end = vma->vm_end + vrm->delta;
 
 	if (end < vma->vm_end)
 		return false;
-	if (find_vma_intersection(mm_core(mm), vma->vm_end, end))
+	/* The first VMA after vma, one step from where the lookup left. */
+	next = vma_iter_after(&vrm->vmi, vma);
+	if (next && next->vm_start < end)
 		return false;
-	if (get_unmapped_area(mm, NULL, vma->vm_start, end - vma->vm_start, 0,
-			      UVMA_MAP_FIXED, 0) < 0)
+	if (get_unmapped_area(vrm->mm, NULL, vma->vm_start,
+			      end - vma->vm_start, 0, UVMA_MAP_FIXED, 0) < 0)
 		return false;
 	return true;
 }
@@ -306,11 +309,10 @@ static bool vma_expandable(struct uvma_mm *mm, struct vm_area_struct *vma,
 static int expand_vma_in_place(struct vma_remap_struct *vrm)
 {
 	struct vm_area_struct *vma;
-	VMA_ITERATOR(vmi, mm_core(vrm->mm), vrm->vma->vm_end);
 
 	if (!vrm_calc_charge(vrm))
 		return -ENOMEM;
-	vma = vma_merge_extend(&vmi, vrm->vma, vrm->delta);
+	vma = vma_merge_extend(&vrm->vmi, vrm->vma, vrm->delta);
 	if (!vma) {
 		vrm_uncharge(vrm);
 		return -ENOMEM;
@@ -576,7 +578,7 @@ static int64_t expand_vma(struct vma_remap_struct *vrm)
 	int err;
 
 	if (vrm->vma->vm_end - vrm->addr == vrm->old_len &&
-	    vma_expandable(vrm->mm, vrm->vma, vrm->delta)) {
+	    vma_expandable(vrm)) {
 		err = expand_vma_in_place(vrm);
 		if (err)
 			return err;
@@ -703,10 +705,14 @@ int64_t uvma__mremap(struct uvma_mm *mm, uint64_t old_addr, uint64_t old_len,
 	err = check_mremap_params(&vrm);
 	if (err)
 		return err;
+	vma_iter_init(&vrm.vmi, mm_core(mm), vrm.addr);
 	if (vrm_move_only(&vrm)) {
 		res = remap_move(&vrm);
 	} else {
-		vrm.vma = vma_lookup(mm, vrm.addr);
+		/* vma_lookup() with an iterator left on the VMA found. */
+		vrm.vma = vma_next(&vrm.vmi);
+		if (vrm.vma && vrm.vma->vm_start > vrm.addr)
+			vrm.vma = NULL;
 		err = check_prep_vma(&vrm);
 		if (err)
 			return err;

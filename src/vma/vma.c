@@ -194,6 +194,28 @@ struct vm_area_struct *find_vma_prev(struct vma_mm *mm, uint64_t addr,
 	return vma;
 }
 
+static inline struct vm_area_struct *
+__vma_iter_after(const struct vma_iterator *vmi, const struct vm_area_struct *vma)
+{
+	struct mt_cursor c;
+
+	/*
+	 * A cursor whose range ends at vm_end either stands on @vma (the
+	 * only entry ending there) or searches from vm_end: its next step
+	 * is the VMA after @vma, within the leaf it holds if it holds one.
+	 */
+	if (vma_iter_end(vmi) != vma->vm_end)
+		return find_vma(vmi->mm, vma->vm_end);
+	c = vmi->cur;
+	return mt_next(&c, NULL, NULL);
+}
+
+struct vm_area_struct *vma_iter_after(const struct vma_iterator *vmi,
+				      const struct vm_area_struct *vma)
+{
+	return __vma_iter_after(vmi, vma);
+}
+
 struct vm_area_struct *find_vma_intersection(struct vma_mm *mm, uint64_t start,
 					     uint64_t end)
 {
@@ -873,23 +895,12 @@ static MUST_CHECK int commit_merge(struct vma_merge_struct *vmg,
 /* ------------------------------------------------------------------ */
 /* Merging a changed part of an existing VMA                           */
 
-/*
- * __vma_next_touching() - the VMA starting at @vma's end, or NULL.  When
- * the iterator stands on @vma (callers usually found it with it), one
- * step of a copy finds it, in the leaf the iterator holds; else a lookup.
- */
-static struct vm_area_struct *__vma_next_touching(struct vma_mm *mm,
-						  const struct vma_iterator *vmi,
+/* __vma_next_touching() - the VMA starting at @vma's end, or NULL. */
+static struct vm_area_struct *__vma_next_touching(const struct vma_iterator *vmi,
 						  const struct vm_area_struct *vma)
 {
-	struct vm_area_struct *next;
-	struct mt_cursor c;
+	struct vm_area_struct *next = __vma_iter_after(vmi, vma);
 
-	if (!vmi || vma_iter_addr(vmi) != vma->vm_start ||
-	    vma_iter_end(vmi) != vma->vm_end)
-		return mt_load(&mm->mm_mt, vma->vm_end, NULL, NULL);
-	c = vmi->cur;
-	next = mt_next(&c, NULL, NULL);
 	return next && next->vm_start == vma->vm_end ? next : NULL;
 }
 
@@ -925,8 +936,7 @@ vma_merge_existing_range(struct vma_merge_struct *vmg)
 	merge_left = left_side && can_vma_merge_left(vmg);
 	if (right_side) {
 		/* Only a VMA starting exactly at middle's end is a neighbour. */
-		next = vmg->next = __vma_next_touching(vmg->mm, vmg->vmi,
-							     middle);
+		next = vmg->next = __vma_next_touching(vmg->vmi, middle);
 		merge_right = can_vma_merge_right(vmg, merge_left);
 	} else {
 		merge_right = false;
@@ -1315,7 +1325,7 @@ struct vm_area_struct *vma_merge_extend(struct vma_iterator *vmi,
 
 	/* vma is only the source of the attributes: this is a new range. */
 	vmg.middle = NULL;
-	vmg.next = find_vma(vmi->mm, vma->vm_end);
+	vmg.next = __vma_iter_after(vmi, vma);
 	VMA_WARN_ON(vmg.next && vmg.next->vm_start < vmg.end);
 	return vma_merge_new_range(&vmg);
 }

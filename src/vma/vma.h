@@ -272,6 +272,13 @@ struct vm_area_struct *vma_iter_prev_range(struct vma_iterator *vmi);
 struct vm_area_struct *find_vma(struct vma_mm *mm, uint64_t addr);
 struct vm_area_struct *find_vma_prev(struct vma_mm *mm, uint64_t addr,
 				     struct vm_area_struct **pprev);
+/*
+ * vma_iter_after() - the first VMA after @vma, or NULL; @vmi does not
+ * move.  One step in the leaf @vmi holds when it stands on @vma (as after
+ * the vma_next() or vma_find() that found it), else a lookup.
+ */
+struct vm_area_struct *vma_iter_after(const struct vma_iterator *vmi,
+				      const struct vm_area_struct *vma);
 /* find_vma_intersection() - the first VMA meeting [start, end), or NULL. */
 struct vm_area_struct *find_vma_intersection(struct vma_mm *mm, uint64_t start,
 					     uint64_t end);
@@ -557,8 +564,9 @@ MUST_CHECK int vma_modify_flags_uffd(struct vma_iterator *vmi,
 
 /*
  * vma_merge_extend() - mremap growth in place: extend @vma by @delta bytes,
- * absorbing the next VMA if it becomes adjacent and compatible.  Returns
- * @vma (extended) or NULL (no merge possible, or no memory).
+ * absorbing the next VMA if it becomes adjacent and compatible.  Finds the
+ * next VMA with vma_iter_after(@vmi, @vma): cheapest with @vmi on @vma.
+ * Returns @vma (extended) or NULL (no merge possible, or no memory).
  */
 struct vm_area_struct *vma_merge_extend(struct vma_iterator *vmi,
 					struct vm_area_struct *vma,

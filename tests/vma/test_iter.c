@@ -45,6 +45,16 @@ TEST(vma_iter_steps_and_finds)
 	ASSERT_PTR_EQ(vma_find(&vmi, P(7)), NULL);	/* C starts at 7 */
 	ASSERT_PTR_EQ(vma_prev(&vmi), a);	/* still on B */
 
+	/* vma_iter_after(): from anywhere, without moving the iterator. */
+	vma_iter_set(&vmi, P(4));
+	ASSERT_PTR_EQ(vma_next(&vmi), b);	/* on B, leaf held */
+	ASSERT_PTR_EQ(vma_iter_after(&vmi, b), c);
+	ASSERT_PTR_EQ(vma_iter_after(&vmi, a), b);	/* not on A: a lookup */
+	ASSERT_NULL(vma_iter_after(&vmi, c));
+	ASSERT_PTR_EQ(vma_next(&vmi), c);	/* did not move */
+	vma_iter_set(&vmi, P(6));		/* at B's end, no leaf */
+	ASSERT_PTR_EQ(vma_iter_after(&vmi, b), c);
+
 	/* Ranges: from A the next range is the hole [2,3), then B. */
 	vma_iter_on(&vmi, a);
 	ASSERT_NULL(vma_iter_next_range(&vmi));

@@ -1083,8 +1083,6 @@ static void split_inner(struct mt_tree *t, struct mt_inner *p, int j,
 			struct mt_node *right, uint64_t key)
 {
 	uint64_t keys[MT_ICAP + 1], gaps[MT_ICAP + 1];
-
-	t->shape++;
 	struct mt_node *kids[MT_ICAP + 1];
 	struct mt_inner *q;
 	int total = MT_ICAP + 1, lc, k, src = 0;
@@ -1691,21 +1689,6 @@ static void leaf_move(struct mt_leaf *l, int from, int to, int n)
 }
 
 /*
- * leaf_replace() - in leaf @l, reached by path @p, replace the entries in
- * slots [i0, i1) by the @n sorted entries @a (0 <= n <= 3), which overlap
- * nothing outside those slots.  This is the one-walk path of every store
- * and erase whose overlaps all lie in one leaf: a split ([a, c) becomes
- * [a, b) [b, c)), a merge ([a, b) [b, c) [c, d) become [a, d)), a trim.
- *
- *   before:  | .. | i0 | .. | i1-1 | i1 | .. |      count c
- *   after:   | .. | a[0] .. a[n-1] | i1 | .. |      count c - (i1 - i0) + n
- *
- * Returns: 1 when done (the leaf becomes the search hint unless it had to
- * be rebalanced); 0 when the result does not fit the leaf as it is (over
- * capacity, a bound outside a narrow leaf's window, or an emptied leaf):
- * nothing changed, the caller takes the general path.
- */
-/*
  * same_cover() - whether the @n entries @a cover exactly the addresses
  * slots [i0, i1) of @l cover, both without a hole: a split or a merge of
  * mapped space.  Then no gap in the tree changes, nor any separator.
@@ -1724,6 +1707,21 @@ static int same_cover(const struct mt_leaf *l, int i0, int i1,
 	return 1;
 }
 
+/*
+ * leaf_replace() - in leaf @l, reached by path @p, replace the entries in
+ * slots [i0, i1) by the @n sorted entries @a (0 <= n <= 3), which overlap
+ * nothing outside those slots.  This is the one-walk path of every store
+ * and erase whose overlaps all lie in one leaf: a split ([a, c) becomes
+ * [a, b) [b, c)), a merge ([a, b) [b, c) [c, d) become [a, d)), a trim.
+ *
+ *   before:  | .. | i0 | .. | i1-1 | i1 | .. |      count c
+ *   after:   | .. | a[0] .. a[n-1] | i1 | .. |      count c - (i1 - i0) + n
+ *
+ * Returns: 1 when done (the leaf becomes the search hint unless it had to
+ * be rebalanced); 0 when the result does not fit the leaf as it is (over
+ * capacity, a bound outside a narrow leaf's window, or an emptied leaf):
+ * nothing changed, the caller takes the general path.
+ */
 static int leaf_replace(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 			int i0, int i1, const struct ent *a, int n)
 {

@@ -755,8 +755,13 @@ int pm_mremap(struct pm *m, uint64_t addr, uint64_t old_len, uint64_t new_len,
 	if (flags & R_FIXED) {
 		if (range_any(m, new_addr, nl, PM_VM_SEALED))
 			return verdict(m, err(EPERM), got, "mremap (sealed destination)");
-		if (new_addr < m->min_addr) {
-			/* Destination unmapped, tail unmapped, then refused. */
+		if (new_addr < m->min_addr &&
+		    !(nl < ol && munmap_check(m, addr + nl, ol - nl))) {
+			/*
+			 * Destination unmapped, tail unmapped, then refused.
+			 * A refused tail munmap (a tail past task_size, say)
+			 * comes first: "tail not unmappable" below.
+			 */
 			if (verdict(m, err(EPERM), got, "mremap (destination below mmap_min_addr)"))
 				return -1;
 			unmap_range(m, new_addr, nl);

@@ -468,15 +468,46 @@ static int link_one(struct uvma_mm *mm, struct imp_files *fs,
 		mm->locked_vm += vma_pages(vma);
 	if (vma->vm_flags & VM_ACCOUNT)
 		mm->committed += vma_pages(vma);
-	if (name_is(v, "[heap]")) {
-		if (!mm->start_brk || v->start < mm->start_brk)
-			mm->start_brk = v->start;
-		if (v->end > mm->brk)
-			mm->brk = v->end;
-	}
-	if (name_is(v, "[stack]"))
-		mm->start_stack = v->end - 8;
 	return 0;
+}
+
+/*
+ * set_brk_stack() - start_brk/brk and start_stack, which decide the names
+ * maps prints ([heap] for an anonymous VMA that meets [start_brk, brk),
+ * [stack] for one whose closed range holds start_stack).  [heap] lines
+ * span start_brk..brk (the first may sit at address 0).  The last [stack]
+ * line gives start_stack; without one, start_stack must fall outside
+ * every VMA, or the VMA holding it - one at address 0, for the default
+ * of 0 - would print as [stack] (found by fuzz_import: an [anon:b] at 0
+ * that came back as [stack]).
+ */
+static void set_brk_stack(struct uvma_mm *mm, const struct imp *im)
+{
+	bool heap = false, stack = false;
+	uint64_t free_addr = 0;
+
+	for (size_t i = 0; i < im->n; i++) {
+		const struct imp_vma *v = &im->v[i];
+
+		if (name_is(v, "[vsyscall]"))
+			continue;
+		if (name_is(v, "[heap]")) {
+			if (!heap || v->start < mm->start_brk)
+				mm->start_brk = v->start;
+			if (!heap || v->end > mm->brk)
+				mm->brk = v->end;
+			heap = true;
+		}
+		if (name_is(v, "[stack]")) {
+			mm->start_stack = v->end - 8;
+			stack = true;
+		}
+		/* VMAs come in address order: step past each that holds it. */
+		if (v->start <= free_addr && free_addr <= v->end)
+			free_addr = v->end + 1;
+	}
+	if (!stack)
+		mm->start_stack = free_addr;
 }
 
 /*
@@ -546,6 +577,7 @@ int uvma_import_ex(const struct uvma_config *cfg, const char *text, size_t len,
 		if (err)
 			goto done;
 	}
+	set_brk_stack(mm, &im);
 	err = fault_imported(mm, &im, flags & UVMA_IMPORT_FORK_CHILD);
 done:
 	for (size_t i = 0; i < fs.n; i++)

@@ -47,7 +47,7 @@
 #define MT_NSLOT 32				/* narrow start slots (SIMD width) */
 #define MT_NCAP ((MT_LEAF_SIZE - MT_LHDR - 4 * MT_NSLOT) / 12)	/* narrow entries: 28 */
 #define MT_WCAP ((MT_LEAF_SIZE - MT_LHDR) / 24)	/* wide entries: 19 */
-#define MT_ICAP ((MT_INNER_SIZE - 16) / 24)	/* children: 42 */
+#define MT_ICAP 41			/* children: 40 separators, 5 blocks of 8 */
 #define MT_LMIN (MT_WCAP / 2)
 #define MT_IMIN (MT_ICAP / 3)
 #define MT_MAXH 48
@@ -94,7 +94,7 @@ struct mt_leaf {
 
 struct mt_inner {
 	struct mt_node h;
-	uint64_t key[MT_ICAP];		/* key[0] is unused */
+	uint64_t key[MT_ICAP];		/* key[0] is unused; UINT64_MAX from count */
 	struct mt_node *child[MT_ICAP];
 	uint64_t gap[MT_ICAP];		/* largest entry gap below child[j] */
 };
@@ -104,6 +104,13 @@ _Static_assert(sizeof(struct mt_inner) <= MT_INNER_SIZE, "inner node too large")
 
 #define LF(n) ((struct mt_leaf *)(n))
 #define IN(n) ((struct mt_inner *)(n))
+
+/* inner_pad() - the unused keys of @n hold UINT64_MAX (see inner_slot()). */
+static void inner_pad(struct mt_inner *n)
+{
+	for (int j = n->h.count; j < MT_ICAP; j++)
+		n->key[j] = UINT64_MAX;
+}
 
 static const size_t node_size[2] = { sizeof(struct mt_leaf), sizeof(struct mt_inner) };
 
@@ -500,22 +507,22 @@ size_t mt_bytes(const struct mt_tree *t)
  * separators key[1..count) at or below @a.
  *
  * Two rounds of independent compares instead of a binary search's chain
- * of dependent ones: first the last key of each block of eight, which
- * says how many blocks lie wholly at or below @a, then the keys of the
- * next block.  About a dozen compares and two load latencies a node.
+ * of dependent ones: the last key of each of the first four blocks of
+ * eight says how many blocks lie wholly at or below @a, then the eight
+ * keys of the next block are counted.  Unused keys hold UINT64_MAX, so
+ * both rounds have a fixed length (twelve compares, no loop branches);
+ * only @a == UINT64_MAX counts them, and the clamp takes care of that.
  */
 static inline int inner_slot(const struct mt_inner *n, uint64_t a)
 {
 	const uint64_t *k = n->key + 1;
-	int len = n->h.count - 1, blocks = 0, r, end;
+	int r, last = n->h.count - 1;
 
-	for (int b = 7; b < len; b += 8)
-		blocks += k[b] <= a;
-	r = 8 * blocks;
-	end = r + 8 < len ? r + 8 : len;
-	for (int i = r; i < end; i++)
-		r += k[i] <= a;
-	return r;
+	r = 8 * ((k[7] <= a) + (k[15] <= a) + (k[23] <= a) + (k[31] <= a));
+	k += r;
+	r += (k[0] <= a) + (k[1] <= a) + (k[2] <= a) + (k[3] <= a) +
+	     (k[4] <= a) + (k[5] <= a) + (k[6] <= a) + (k[7] <= a);
+	return r < last ? r : last;
 }
 
 /*
@@ -577,34 +584,40 @@ static struct mt_leaf *walk(const struct mt_tree *t, uint64_t a, struct path *p)
 {
 	uint8_t *route = ((struct mt_tree *)t)->route;	/* a cache: see tree.h */
 	struct mt_node *n = t->root;
-	int d = 0, guess = 1;
+	int d = 0;
 
 	if (!n)
 		return NULL;
-	while (!n->leaf) {
+	for (; !n->leaf && d < MT_ROUTE; d++) {
 		struct mt_inner *in = IN(n);
-		int j = d < MT_ROUTE ? route[d] : 0, c = in->h.count;
+		int j = route[d], c = in->h.count;
 
-		if (!guess || d >= MT_ROUTE || j >= c ||
-		    (j > 0 && in->key[j] > a) || (j + 1 < c && in->key[j + 1] <= a)) {
-			/* Ask for every key line at once: the misses overlap. */
-			const char *k = (const char *)in->key;
-
-			__builtin_prefetch(k + 64);
-			__builtin_prefetch(k + 128);
-			__builtin_prefetch(k + 192);
-			__builtin_prefetch(k + 256);
-			__builtin_prefetch(k + 320);
-			j = inner_slot(in, a);
-			guess = 0;
-			if (d < MT_ROUTE)
-				route[d] = (uint8_t)j;
-		}
+		if (j >= c || (j > 0 && in->key[j] > a) ||
+		    (j + 1 < c && in->key[j + 1] <= a))
+			break;
 		if (p) {
 			p->node[d] = in;
 			p->slot[d] = j;
 		}
-		d++;
+		n = in->child[j];
+	}
+	for (; !n->leaf; d++) {
+		struct mt_inner *in = IN(n);
+		int j;
+
+		/*
+		 * inner_slot() reads the header's line and those of key[8],
+		 * [16], [24] and [32]; the blocks lie in these but for the
+		 * last key line: ask for it too, so that every miss overlaps.
+		 */
+		__builtin_prefetch(&in->key[MT_ICAP - 1]);
+		j = inner_slot(in, a);
+		if (d < MT_ROUTE)
+			route[d] = (uint8_t)j;
+		if (p) {
+			p->node[d] = in;
+			p->slot[d] = j;
+		}
 		n = in->child[j];
 	}
 	__builtin_prefetch(&LF(n)->e.n.s[16]);
@@ -1119,6 +1132,7 @@ static void split_inner(struct mt_tree *t, struct mt_inner *p, int j,
 		kids[k]->parent = &p->h;
 	}
 	p->h.count = (uint16_t)lc;
+	inner_pad(p);
 	for (k = lc; k < total; k++) {
 		q->key[k - lc] = keys[k];
 		q->child[k - lc] = kids[k];
@@ -1127,6 +1141,7 @@ static void split_inner(struct mt_tree *t, struct mt_inner *p, int j,
 	}
 	q->h.count = (uint16_t)(total - lc);
 	q->key[0] = 0;
+	inner_pad(q);
 	insert_child(t, &p->h, &q->h, keys[lc]);
 	gap_update(&p->h);
 }
@@ -1150,6 +1165,7 @@ static void insert_child(struct mt_tree *t, struct mt_node *left,
 		p->child[1] = right;
 		p->key[0] = 0;
 		p->key[1] = key;
+		inner_pad(p);
 		p->gap[0] = node_gap(left);
 		p->gap[1] = node_gap(right);
 		left->parent = right->parent = &p->h;
@@ -1510,6 +1526,7 @@ static void rebalance_inner(struct mt_tree *t, struct mt_inner *n)
 		p->key[j] = left->key[m];
 		n->h.count++;
 		left->h.count--;
+		left->key[m] = UINT64_MAX;
 		gap_update(&left->h);
 		gap_update(&n->h);
 	} else {
@@ -1526,6 +1543,7 @@ static void rebalance_inner(struct mt_tree *t, struct mt_inner *n)
 		memmove(&right->child[0], &right->child[1], c);
 		memmove(&right->gap[0], &right->gap[1], c);
 		right->h.count--;
+		right->key[right->h.count] = UINT64_MAX;
 		right->key[0] = 0;
 		gap_update(&n->h);
 		gap_update(&right->h);
@@ -1542,6 +1560,7 @@ static void remove_child(struct mt_tree *t, struct mt_inner *p, int j)
 	memmove(&p->child[j], &p->child[j + 1], c);
 	memmove(&p->gap[j], &p->gap[j + 1], c);
 	p->h.count--;
+	p->key[p->h.count] = UINT64_MAX;
 	p->key[0] = 0;
 	if (!p->h.parent) {
 		if (p->h.count == 1) {
@@ -2294,6 +2313,9 @@ static int check_node(struct vstate *v, const struct mt_node *n, uint64_t lo,
 		VFAIL(v, "inner node too deep");
 	if (n->parent == NULL && n->count < 2)
 		VFAIL(v, "inner root with one child");
+	for (int j = n->count; j < MT_ICAP; j++)
+		if (IN(n)->key[j] != UINT64_MAX)
+			VFAIL(v, "unused inner key is not UINT64_MAX");
 	for (int j = 0; j < n->count; j++) {
 		const struct mt_node *c = IN(n)->child[j];
 		uint64_t clo = j ? IN(n)->key[j] : lo;

@@ -739,6 +739,19 @@ int pm_mremap(struct pm *m, uint64_t addr, uint64_t old_len, uint64_t new_len,
 	}
 	if (!single)
 		return verdict(m, err(EFAULT), got, "mremap (range spans VMAs)");
+	if ((flags & R_FIXED) && !ol && addr >= new_addr && addr - new_addr < nl &&
+	    !range_any(m, new_addr, nl, PM_VM_SEALED)) {
+		/*
+		 * old_len 0 passes the overlap check even when the
+		 * destination covers addr: unmapping the destination takes
+		 * the source with it, and looking it up again finds nothing
+		 * (live: EFAULT, the destination stays unmapped).
+		 */
+		if (verdict(m, err(EFAULT), got, "mremap (old_len 0: source unmapped with the destination)"))
+			return -1;
+		unmap_range(m, new_addr, nl);
+		return 0;
+	}
 	if (got == err(EFAULT) && !((flags & R_FIXED) && ol == nl))
 		return 0;	/* identical attributes, but two VMAs */
 

@@ -145,6 +145,33 @@ TEST(mremap_live_fixed_pgoff)
 }
 
 /*
+ * Pins: old_len 0 (a second mapping of a shared one) with FIXED: the
+ * overlap check compares an empty source, so a destination that covers
+ * addr passes it; unmapping the destination takes the source with it and
+ * the lookup after it fails -> EFAULT, the destination stays unmapped
+ * (from below addr, and at addr itself).  A destination beside addr, or
+ * over the source's other pages, maps the page at addr there.
+ * fuzz_calls found the page model accepting EFAULT without the unmap.
+ */
+#define SH (MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED)
+TEST(mremap_live_old_len_zero_fixed)
+{
+	static const struct live_op ops[] = {
+		{ L_MMAP, 0x00000, 3 * K4, RW, SH },
+		MR(0x00000, 0, 2 * K4, FIX, 0x00000),		/* EFAULT */
+		{ L_MMAP, 0x10000, 3 * K4, RW, SH },
+		MR(0x11000, 0, K4, FIX, 0x10000),		/* beside */
+		{ L_MMAP, 0x20000, 3 * K4, RW, SH },
+		MR(0x21000, 0, 2 * K4, FIX, 0x20000),		/* EFAULT */
+		{ L_MMAP, 0x30000, 3 * K4, RW, SH },
+		MR(0x30000, 0, K4, FIX, 0x32000),		/* over the tail */
+		{ L_END },
+	};
+
+	LIVE_CHECK(ops);
+}
+
+/*
  * Pins: DONTUNMAP: moving half of a locked, populated VMA clears lo on
  * the whole source without splitting it, VM_ACCOUNT stays there, the
  * destination keeps lo ac; a whole unfaulted and a whole faulted VMA; the

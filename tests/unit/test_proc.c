@@ -264,11 +264,12 @@ TEST(proc_import_heap_stack_names)
 }
 
 /*
- * Import is idempotent over its own output: for random snapshots built
- * from the names, flags and layouts that decide maps names (heap and
- * stack lines anywhere, VMAs at address 0, specials, deleted files,
+ * Import is idempotent over its own output: for 1,000 random snapshots
+ * built from the names, flags and layouts that decide maps names (heap
+ * and stack lines anywhere, VMAs at address 0, specials, deleted files,
  * VmFlags that disagree with the permissions), a snapshot that imports
- * prints a text that imports to the same text.
+ * prints a text that imports to the same text.  (Before 2a2cb2c this
+ * failed: a [stack] line inside the heap's span.)
  */
 static uint64_t sweep_rnd(uint64_t *s)
 {
@@ -291,7 +292,7 @@ TEST(proc_import_roundtrip_sweep)
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
 	int imported = 0;
 
-	for (int it = 0; it < 4000; it++) {
+	for (int it = 0; it < 1000; it++) {
 		uint64_t a = 0;
 		int count = 1 + (int)(sweep_rnd(&seed) % 12);
 		size_t n = 0, len, len2;
@@ -333,7 +334,7 @@ TEST(proc_import_roundtrip_sweep)
 		uvma_mm_destroy(mm);
 	}
 	/* Most snapshots are valid: the sweep exercises the round trip. */
-	ASSERT_MSG(imported > 1000, "only %d of 4000 imported", imported);
+	ASSERT_MSG(imported > 250, "only %d of 1000 imported", imported);
 }
 
 TEST(proc_import_errors)

@@ -492,10 +492,10 @@ static void set_brk_stack(struct uvma_mm *mm, const struct imp *im)
 		if (name_is(v, "[vsyscall]"))
 			continue;
 		if (name_is(v, "[heap]")) {
-			if (!heap || v->start < mm->start_brk)
+			/* In address order: the first starts, the last ends. */
+			if (!heap)
 				mm->start_brk = v->start;
-			if (!heap || v->end > mm->brk)
-				mm->brk = v->end;
+			mm->brk = v->end;
 			heap = true;
 		}
 		if (name_is(v, "[stack]")) {

@@ -271,14 +271,6 @@ TEST(proc_import_heap_stack_names)
  * prints a text that imports to the same text.  (Before 2a2cb2c this
  * failed: a [stack] line inside the heap's span.)
  */
-static uint64_t sweep_rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 TEST(proc_import_roundtrip_sweep)
 {
 	static const char *const names[] = {
@@ -294,13 +286,13 @@ TEST(proc_import_roundtrip_sweep)
 
 	for (int it = 0; it < 1000; it++) {
 		uint64_t a = 0;
-		int count = 1 + (int)(sweep_rnd(&seed) % 12);
+		int count = 1 + (int)(test_rand(&seed) % 12);
 		size_t n = 0, len, len2;
 		struct uvma_mm *mm, *again;
 		char *text, *text2;
 
 		for (int i = 0; i < count; i++) {
-			uint64_t r = sweep_rnd(&seed), size = (1 + r % 3) * 0x1000;
+			uint64_t r = test_rand(&seed), size = (1 + r % 3) * 0x1000;
 
 			if (i || r >> 50 & 1)
 				a += (r >> 8) % 3 * 0x1000;

@@ -346,40 +346,89 @@ static inline size_t live_collect(pid_t pid, int fd, void *buf, size_t size,
 }
 
 /*
+ * live_child() - the kernel side of a live test.  Fork; the child calls
+ * @fn(@arg, @buf), which fills the child's copy of the @size bytes at @buf
+ * (zeroed first), and sends them all back into @buf.  @fn may fork again:
+ * only the process that returns from it reports, any other must _exit;
+ * it fails by calling _exit with a non-zero status.  The child's wait
+ * status goes to *@status unless NULL.  Returns 0 when all @size bytes
+ * came back, -1 when there is no oracle (pipe or fork failed), -2 when
+ * the child failed.
+ */
+typedef void live_child_fn(void *arg, void *buf);
+
+static inline int live_child(live_child_fn *fn, void *arg, void *buf,
+			     size_t size, int *status)
+{
+	int fd[2];
+	pid_t pid;
+
+	memset(buf, 0, size);
+	if (status)
+		*status = 0;
+	if (pipe(fd))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fd[0]);
+		fn(arg, buf);
+		if (write(fd[1], buf, size) != (ssize_t)size)
+			_exit(1);
+		_exit(0);
+	}
+	close(fd[1]);
+	return live_collect(pid, fd[0], buf, size, status) == size ? 0 : -2;
+}
+
+/*
+ * live_child_ok() - @r from live_child() as "compare or skip": 1 if the
+ * kernel's answer came, 0 if there is no oracle; a failed child fails
+ * the running test (named by @what) instead of skipping it unseen.
+ */
+static inline int live_child_ok(int r, const char *what)
+{
+	if (r == -2)
+		test_fail(__FILE__, __LINE__, what, "the live child failed");
+	return r == 0;
+}
+
+struct live_ops_arg {
+	const struct live_op *ops;
+	const struct uvma_config *cfg;
+};
+
+/* In the child: become what cfg says, run the ops, take the window. */
+static inline void live_ops_child(void *arg, void *buf)
+{
+	const struct live_ops_arg *a = arg;
+	struct live_result *r = buf;
+
+	if (live_drop_privileges(a->cfg))
+		_exit(1);
+	for (r->n = 0; a->ops[r->n].op != L_END && r->n < LIVE_MAX_OPS; r->n++)
+		r->ret[r->n] = live_sys(&a->ops[r->n]);
+	live_self_window(r->text, sizeof(r->text));
+}
+
+/*
  * live_run_kernel_cfg() - run @ops in a forked child made what @cfg says
- * (see live_drop_privileges()); 0 or -1 (no oracle).
+ * (see live_drop_privileges()); 0 or -1 (no oracle, or the child failed:
+ * that fails the test).
  */
 static inline int live_run_kernel_cfg(const struct live_op *ops,
 				      const struct uvma_config *cfg,
 				      struct live_result *res)
 {
-	int fd[2];
-	pid_t pid;
+	struct live_ops_arg a = { ops, cfg };
 
-	memset(res, 0, sizeof(*res));
-	if (pipe(fd))
-		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		static struct live_result cr;
-
-		close(fd[0]);
-		if (live_drop_privileges(cfg))
-			_exit(1);
-		for (cr.n = 0; ops[cr.n].op != L_END && cr.n < LIVE_MAX_OPS;
-		     cr.n++)
-			cr.ret[cr.n] = live_sys(&ops[cr.n]);
-		live_self_window(cr.text, sizeof(cr.text));
-		if (write(fd[1], &cr, sizeof(cr)) != (ssize_t)sizeof(cr))
-			_exit(1);
-		_exit(0);
-	}
-	close(fd[1]);
-	return live_collect(pid, fd[0], res, sizeof(*res), NULL) == sizeof(*res) ?
-	       0 : -1;
+	return live_child_ok(live_child(live_ops_child, &a, res, sizeof(*res),
+					NULL), __func__) ? 0 : -1;
 }
 
 /* live_run_kernel() - run @ops in a forked child; 0 or -1 (no oracle). */

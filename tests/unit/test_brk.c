@@ -94,44 +94,34 @@ static uint64_t heap_end_live(uint64_t addr)
 	return res;
 }
 
+/* In the child: the script from an aligned break; returns, then the end. */
+static void brk_child(void *arg, void *buf)
+{
+	int64_t *out = buf;
+	uint64_t c = (uint64_t)syscall(SYS_brk, 0);
+	int n;
+
+	(void)arg;
+	c = (c + K4 - 1) & ~(K4 - 1);
+	syscall(SYS_brk, c);	/* start from an aligned break */
+	for (n = 0; brk_script[n].op != B_END; n++)
+		out[n] = run_kernel_op(&brk_script[n], c);
+	out[n] = (int64_t)(heap_end_live(c + 1) - c);
+}
+
 TEST(brk_live)
 {
-	int64_t kr[16], mr[16];
-	int fd[2], n = 0;
-	pid_t pid;
+	int64_t kr[16], mr[16], in[17];
+	int n = 0;
 	uint64_t p0, kend = 0;
 	struct uvma_config cfg;
 	struct uvma_mm *mm;
 	struct uvma_vma_info vi;
 
-	ASSERT_EQ(pipe(fd), 0);
-	fflush(NULL);
-	pid = fork();
-	ASSERT(pid >= 0);
-	if (pid == 0) {
-		int64_t out[17];
-		uint64_t c = (uint64_t)syscall(SYS_brk, 0);
-
-		c = (c + K4 - 1) & ~(K4 - 1);
-		syscall(SYS_brk, c);	/* start from an aligned break */
-		for (n = 0; brk_script[n].op != B_END; n++)
-			out[n] = run_kernel_op(&brk_script[n], c);
-		out[n] = (int64_t)(heap_end_live(c + 1) - c);
-		if (write(fd[1], out, sizeof(out)) != (ssize_t)sizeof(out))
-			_exit(1);
-		_exit(0);
-	}
-	close(fd[1]);
-	{
-		int64_t in[17];
-
-		ASSERT_EQ(read(fd[0], in, sizeof(in)), (ssize_t)sizeof(in));
-		for (n = 0; brk_script[n].op != B_END; n++)
-			kr[n] = in[n];
-		kend = (uint64_t)in[n];
-	}
-	close(fd[0]);
-	waitpid(pid, NULL, 0);
+	ASSERT_EQ(live_child(brk_child, NULL, in, sizeof(in), NULL), 0);
+	for (n = 0; brk_script[n].op != B_END; n++)
+		kr[n] = in[n];
+	kend = (uint64_t)in[n];
 
 	live_config(&cfg);
 	ASSERT_EQ(uvma_mm_create(&cfg, &mm), 0);

@@ -41,37 +41,38 @@ struct kside {
 	int status;		/* the child's exit status */
 };
 
+struct kernel_fn {
+	void (*fn)(void *);
+	void *arg;
+};
+
+/* In the child: run the scenario, then take the smaps window. */
+static void kernel_child(void *arg, void *buf)
+{
+	const struct kernel_fn *k = arg;
+
+	k->fn(k->arg);
+	live_self_window(buf, sizeof(((struct kside *)0)->text));
+}
+
 /*
  * kernel_run() - fork; the child runs @fn (which may fork again: the
  * process that returns from @fn reports, others must _exit), then sends
- * its filtered smaps window.  Returns 0, or -1 when no oracle is
- * available (fork failed) or the child failed (status in @k).
+ * its filtered smaps window.  Returns 0, or -1 to skip: no oracle (fork
+ * failed), or the child exited with 5 (this machine lacks the feature).
+ * Any other failure of the child also fails the test.
  */
 static int kernel_run(void (*fn)(void *), void *arg, struct kside *k)
 {
-	int fd[2];
-	pid_t pid;
+	struct kernel_fn f = { fn, arg };
+	int r = live_child(kernel_child, &f, k->text, sizeof(k->text), &k->status);
 
-	memset(k, 0, sizeof(*k));
-	if (pipe(fd))
+	if (r == -2 && WIFEXITED(k->status) && WEXITSTATUS(k->status) == 5)
 		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		static char text[16384];
-
-		close(fd[0]);
-		fn(arg);
-		live_self_window(text, sizeof(text));
-		if (write(fd[1], text, sizeof(text)) != (ssize_t)sizeof(text))
-			_exit(1);
-		_exit(0);
-	}
-	close(fd[1]);
-	return live_collect(pid, fd[0], k->text, sizeof(k->text), &k->status) ==
-	       sizeof(k->text) ? 0 : -1;
+	if (r == -2)
+		test_fail(__FILE__, __LINE__, __func__,
+			  "the live child failed (wait status %#x)", k->status);
+	return r == 0 ? 0 : -1;
 }
 
 static void *xmap(uint64_t addr, uint64_t len, int prot, int flags, int fd,
@@ -436,8 +437,7 @@ TEST(explain_live_uffd)
 	struct kside k;
 
 	ASSERT_NOT_NULL(mm);
-	if (kernel_run(k_uffd, NULL, &k) == 0 &&
-	    !(WIFEXITED(k.status) && WEXITSTATUS(k.status) == 5)) {
+	if (kernel_run(k_uffd, NULL, &k) == 0) {
 		ASSERT_EQ(uvma_mmap(mm, W, 2 * PG, RW, ANON_FIXED, NULL, 0), (int64_t)W);
 		ASSERT_EQ(uvma_uffd_create(mm, 0, &u1), 0);
 		ASSERT_EQ(uvma_uffd_create(mm, 0, &u2), 0);
@@ -491,8 +491,7 @@ TEST(explain_live_mempolicy)
 	struct kside k;
 
 	ASSERT_NOT_NULL(mm);
-	if (kernel_run(k_mempolicy, NULL, &k) == 0 &&
-	    !(WIFEXITED(k.status) && WEXITSTATUS(k.status) == 5)) {
+	if (kernel_run(k_mempolicy, NULL, &k) == 0) {
 		ASSERT_EQ(uvma_mmap(mm, W, 2 * PG, RW, ANON_FIXED, NULL, 0), (int64_t)W);
 		/* mbind's path in the core: modify the range's policy. */
 		vma = find_vma_prev(&mm->vmm, W + PG, &prev);

@@ -22,40 +22,36 @@
 #define RW (PROT_READ | PROT_WRITE)
 #define PRIV (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
 
+struct fork_ops {
+	const struct live_op *pre, *post;
+};
+
+/* In the child: @pre, then fork; the grandchild runs @post and reports. */
+static void fork_child(void *arg, void *buf)
+{
+	const struct fork_ops *o = arg;
+	struct live_result *r = buf;
+
+	for (int i = 0; o->pre[i].op != L_END; i++)
+		(void)live_sys(&o->pre[i]);
+	fflush(NULL);
+	if (fork() != 0) {
+		wait(NULL);
+		_exit(0);
+	}
+	for (r->n = 0; o->post[r->n].op != L_END; r->n++)
+		r->ret[r->n] = live_sys(&o->post[r->n]);
+	live_self_window(r->text, sizeof(r->text));
+}
+
 /* fork_kernel() - @pre in a child, @post in its own forked child. */
 static int fork_kernel(const struct live_op *pre, const struct live_op *post,
 		       struct live_result *res)
 {
-	int fd[2];
-	pid_t pid;
+	struct fork_ops o = { pre, post };
 
-	memset(res, 0, sizeof(*res));
-	if (pipe(fd))
-		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		static struct live_result cr;
-
-		for (int i = 0; pre[i].op != L_END; i++)
-			(void)live_sys(&pre[i]);
-		fflush(NULL);
-		if (fork() != 0) {
-			wait(NULL);
-			_exit(0);
-		}
-		for (cr.n = 0; post[cr.n].op != L_END; cr.n++)
-			cr.ret[cr.n] = live_sys(&post[cr.n]);
-		live_self_window(cr.text, sizeof(cr.text));
-		if (write(fd[1], &cr, sizeof(cr)) != (ssize_t)sizeof(cr))
-			_exit(1);
-		_exit(0);
-	}
-	close(fd[1]);
-	return live_collect(pid, fd[0], res, sizeof(*res), NULL) == sizeof(*res) ?
-	       0 : -1;
+	return live_child_ok(live_child(fork_child, &o, res, sizeof(*res), NULL),
+			     __func__) ? 0 : -1;
 }
 
 TEST(fork_live_child_layout)

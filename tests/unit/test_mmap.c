@@ -558,46 +558,35 @@ static void normalize_ino(char *t)
 	}
 }
 
+/* In the child: smaps before, the placements, maps after. */
+static void place_child(void *arg, void *buf)
+{
+	struct place_out *o = buf;
+
+	(void)arg;
+	if (read_fd_all("/proc/self/smaps", o->before, sizeof(o->before)))
+		_exit(1);
+	for (int i = 0; place_ops[i].len; i++) {
+		void *p = mmap(NULL, place_ops[i].len, place_ops[i].prot,
+			       place_ops[i].flags, -1, 0);
+
+		o->ret[i] = p == MAP_FAILED ? -errno : (int64_t)(uintptr_t)p;
+	}
+	if (read_fd_all("/proc/self/maps", o->after, sizeof(o->after)))
+		_exit(1);
+}
+
 TEST(mmap_live_placement_from_snapshot)
 {
 	static struct place_out k;
 	struct uvma_config cfg;
 	struct uvma_mm *mm;
 	char *text;
-	int fd[2], i;
-	pid_t pid;
-	ssize_t got = 0, r;
+	int i;
 	uint64_t base = 0;
 	size_t line = 0;
 
-	ASSERT_EQ(pipe(fd), 0);
-	fflush(NULL);
-	pid = fork();
-	ASSERT(pid >= 0);
-	if (pid == 0) {
-		static struct place_out o;
-
-		close(fd[0]);
-		if (read_fd_all("/proc/self/smaps", o.before, sizeof(o.before)))
-			_exit(1);
-		for (i = 0; place_ops[i].len; i++) {
-			void *p = mmap(NULL, place_ops[i].len, place_ops[i].prot,
-				       place_ops[i].flags, -1, 0);
-
-			o.ret[i] = p == MAP_FAILED ? -errno : (int64_t)(uintptr_t)p;
-		}
-		if (read_fd_all("/proc/self/maps", o.after, sizeof(o.after)))
-			_exit(1);
-		if (write(fd[1], &o, sizeof(o)) != (ssize_t)sizeof(o))
-			_exit(1);
-		_exit(0);
-	}
-	close(fd[1]);
-	while ((r = read(fd[0], (char *)&k + got, sizeof(k) - (size_t)got)) > 0)
-		got += r;
-	close(fd[0]);
-	waitpid(pid, NULL, 0);
-	ASSERT_EQ(got, (ssize_t)sizeof(k));
+	ASSERT_EQ(live_child(place_child, NULL, &k, sizeof(k), NULL), 0);
 
 	/* mmap_base: the end of the highest VMA below [stack]. */
 	for (const char *l = k.before; *l; l = strchr(l, '\n') + 1) {

@@ -318,6 +318,13 @@ static void run_mremap(const struct kd_op *op, struct kd_rec *rec)
 	rec->ret = sysret(syscall(SYS_mremap, rec->addr, op->len, op->nlen,
 				  op->flags, rec->naddr));
 	rec->status = KD_DONE;
+	/*
+	 * A move to a fixed place goes VMA by VMA (6.17 on) and can fail
+	 * part-way, with what it moved already at the destination: a
+	 * failed one may have carried watched pages there too.
+	 */
+	if (watched && fixed)
+		uffd_watch(rec->naddr, op->nlen);
 	if (rec->ret <= 0)
 		return;
 	if (watched) {

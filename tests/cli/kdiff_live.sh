@@ -42,6 +42,15 @@ $bad"
 grep -q '@fault 0x' "$tmp/live" || fail "no @fault line"
 grep -q ' fork() ' "$tmp/live" || fail "no fork line"
 
+# Runs that once failed (seed 7001, 400 calls, window mode): a
+# MREMAP_FIXED move failed part-way (at a sealed or uffd-armed VMA) after
+# carrying guard-marked pages to its destination, and kdiff compared a
+# fault there, which the model cannot judge; it now skips such faults.
+for r in 1429 1970 2300; do
+	"$uvma" kdiff --seed 7001 --runs 5000 --ops 400 --run "$r" --mode window >"$tmp/reg" 2>&1 ||
+		fail "kdiff --seed 7001 --run $r: $(grep -m1 FAIL "$tmp/reg")"
+done
+
 if ! command -v strace >/dev/null; then
 	echo "strace not installed: trace-format comparison skipped"
 	exit 0

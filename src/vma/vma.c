@@ -1516,24 +1516,19 @@ int vms_gather_munmap_vmas(struct vma_munmap_struct *vms)
 		err = __may_split(vma, start);
 		if (err)
 			return err;
+	} else if (vma_is_sealed(vma)) {
+		return -EPERM;	/* Linux's first check of an unsplit VMA */
 	}
 	if (vma->vm_end == end && !vms->want_neighbours) {
 		/*
 		 * Only @vma meets the range (it is the first to and ends where
 		 * the range ends): at most the split at the start, and no
-		 * walk.  The refusals come in the order of the general path
-		 * below: the record, the tree's reserve, then the seal (with
-		 * a split, the checks above have refused a sealed VMA).
+		 * walk.  A sealed @vma has been refused above.
 		 */
 		if (split_start && !(below = __vma_alloc_like(mm, vma)))
 			return -ENOMEM;
 		if (__vma_prealloc(mm, 3))
 			goto nomem;
-		if (vma_is_sealed(vma)) {
-			vms_abort_munmap_vmas(vms);
-			VMA_CHECK_MM(mm);
-			return -EPERM;
-		}
 		/* Point of no return */
 		if (split_start)
 			__split_commit(mm, vma, below, start, SPLIT_NEW_BELOW);

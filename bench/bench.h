@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -73,6 +74,25 @@ static inline double bench_chase_ns(size_t bytes, size_t steps, uint64_t *state)
 	free(perm);
 	free(buf);
 	return t0;
+}
+
+/*
+ * bench_loadavg() - the 1-minute load average (/proc/loadavg), or -1.  Other
+ * work on the machine inflates every figure, most of all work on the
+ * other CPU of the pair, which shares the caches; the benchmarks print it
+ * at both ends so that a busy run shows as one.
+ */
+static inline double bench_loadavg(void)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double load = -1;
+
+	if (f) {
+		if (fscanf(f, "%lf", &load) != 1)
+			load = -1;
+		fclose(f);
+	}
+	return load;
 }
 
 #endif /* UVMA_BENCH_H */

@@ -373,6 +373,7 @@ int main(int argc, char **argv)
 	char unit_default[4096];
 	const char *unit = NULL;
 	double worst_ratio = 1e30, worst_scale = 0, secs, bpv5, bpv6, miss60k, miss1m;
+	double load0 = bench_loadavg();
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
@@ -413,8 +414,9 @@ int main(int argc, char **argv)
 	}
 
 	printf("uvma vs the live kernel: ns per pair of calls, best of 3%s\n"
-	       "N VMAs of 3 pages, each followed by a 1-page hole, protections alternating\n\n",
-	       quick ? " (--quick)" : "");
+	       "N VMAs of 3 pages, each followed by a 1-page hole, protections alternating\n"
+	       "load average (1 min): %.2f at the start, %.2f after the timings\n\n",
+	       quick ? " (--quick)" : "", load0, bench_loadavg());
 	printf("  %-7s %-6s %8s %10s %10s %9s\n", "pair", "pos", "N", "kernel",
 	       "uvma", "ratio");
 	for (int p = 0; p < NPAIRS; p++) {

@@ -285,8 +285,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	printf("uvma range tree: ns/op, best of %d; pages with 1-3 page holes%s\n\n",
-	       quick ? 1 : 3, quick ? " (quick run)" : "");
+	printf("uvma range tree: ns/op, best of %d; pages with 1-3 page holes%s\n"
+	       "load average (1 min) at the start: %.2f\n\n",
+	       quick ? 1 : 3, quick ? " (quick run)" : "", bench_loadavg());
 	printf("%9s %-6s", "N", "order");
 	for (int k = 0; k < NOPS; k++)
 		printf(" %7s", op_names[k]);
@@ -349,5 +350,6 @@ int main(int argc, char **argv)
 	       bytes[2][0], verdict(bytes[2][0] <= 24));
 	printf("  worst 10^6 / 10^3 cost ratio:  %6.2fx    (<= 3x)  %s\n",
 	       worst_ratio, verdict(worst_ratio <= 3));
+	printf("\nload average (1 min) at the end: %.2f\n", bench_loadavg());
 	return 0;
 }

@@ -201,6 +201,12 @@ static bool range_ok(uint64_t s, uint64_t len)
  */
 static void uffd_watch(uint64_t s, uint64_t len)
 {
+	/* Whole pages: the calls round a length up (madvise(49069) guards
+	 * 12 pages), and a fault anywhere in the last one meets a marker. */
+	uint64_t e = s + len < s ? UINT64_MAX : s + len;
+
+	e = e > UINT64_MAX - (KD_PAGE - 1) ? UINT64_MAX :
+	    (e + KD_PAGE - 1) & ~(uint64_t)(KD_PAGE - 1);
 	if (C.nuffd == UFFD_RANGES_MAX) {
 		/* Out of room: one range covering everything. */
 		C.uffd_ranges[0][0] = 0;
@@ -209,7 +215,7 @@ static void uffd_watch(uint64_t s, uint64_t len)
 		return;
 	}
 	C.uffd_ranges[C.nuffd][0] = s;
-	C.uffd_ranges[C.nuffd][1] = s + len;
+	C.uffd_ranges[C.nuffd][1] = e;
 	C.nuffd++;
 }
 

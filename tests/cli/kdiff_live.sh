@@ -50,6 +50,10 @@ for r in 1429 1970 2300; do
 	"$uvma" kdiff --seed 7001 --runs 5000 --ops 400 --run "$r" --mode window >"$tmp/reg" 2>&1 ||
 		fail "kdiff --seed 7001 --run $r: $(grep -m1 FAIL "$tmp/reg")"
 done
+# And (seed 8002, 500 calls): MADV_GUARD_INSTALL of an unaligned length
+# guards the whole last page; kdiff watched only up to the length.
+"$uvma" kdiff --seed 8002 --runs 6000 --ops 500 --run 4909 --mode window >"$tmp/reg" 2>&1 ||
+	fail "kdiff --seed 8002 --run 4909: $(grep -m1 FAIL "$tmp/reg")"
 
 if ! command -v strace >/dev/null; then
 	echo "strace not installed: trace-format comparison skipped"

@@ -181,13 +181,20 @@ static bool overlaps(uint64_t (*r)[2], size_t n, uint64_t s, uint64_t e)
 	return false;
 }
 
-/* range_ok() - may an operation touch [s, s + len)? */
-static bool range_ok(uint64_t s, uint64_t len)
+/* page_end() - the end of [s, s + len) with len rounded up to pages, as
+ * the calls round it (at most UINT64_MAX). */
+static uint64_t page_end(uint64_t s, uint64_t len)
 {
 	uint64_t e = s + ((len + KD_PAGE - 1) & ~(KD_PAGE - 1));
 
-	if (e < s)
-		e = UINT64_MAX;
+	return e < s ? UINT64_MAX : e;
+}
+
+/* range_ok() - may an operation touch [s, s + len)? */
+static bool range_ok(uint64_t s, uint64_t len)
+{
+	uint64_t e = page_end(s, len);
+
 	if (C.mode == KD_WINDOW)
 		return s >= KD_WINDOW_BASE && e <= KD_WINDOW_END;
 	return !overlaps(C.protect, C.nprotect, s & ~(KD_PAGE - 1), e);
@@ -201,12 +208,10 @@ static bool range_ok(uint64_t s, uint64_t len)
  */
 static void uffd_watch(uint64_t s, uint64_t len)
 {
-	/* Whole pages: the calls round a length up (madvise(49069) guards
-	 * 12 pages), and a fault anywhere in the last one meets a marker. */
-	uint64_t e = s + len < s ? UINT64_MAX : s + len;
+	/* Whole pages: madvise(49069) guards 12 pages, and a fault anywhere
+	 * in the last one meets a marker. */
+	uint64_t e = page_end(s, len);
 
-	e = e > UINT64_MAX - (KD_PAGE - 1) ? UINT64_MAX :
-	    (e + KD_PAGE - 1) & ~(uint64_t)(KD_PAGE - 1);
 	if (C.nuffd == UFFD_RANGES_MAX) {
 		/* Out of room: one range covering everything. */
 		C.uffd_ranges[0][0] = 0;
@@ -335,7 +340,8 @@ static void run_mremap(const struct kd_op *op, struct kd_rec *rec)
 		return;
 	if (watched) {
 		uffd_watch(rec->addr, op->nlen > op->len ? op->nlen : op->len);
-		uffd_watch((uint64_t)rec->ret, op->nlen);
+		if (!fixed)	/* a fixed destination is watched above */
+			uffd_watch((uint64_t)rec->ret, op->nlen);
 	}
 	if (op->store >= 0)
 		C.slots[op->store] = (uint64_t)rec->ret;

@@ -69,10 +69,7 @@ static int kernel_run(void (*fn)(void *), void *arg, struct kside *k)
 
 	if (r == -2 && WIFEXITED(k->status) && WEXITSTATUS(k->status) == 5)
 		return -1;
-	if (r == -2)
-		test_fail(__FILE__, __LINE__, __func__,
-			  "the live child failed (wait status %#x)", k->status);
-	return r == 0 ? 0 : -1;
+	return live_child_ok(r, __func__) ? 0 : -1;
 }
 
 static void *xmap(uint64_t addr, uint64_t len, int prot, int flags, int fd,

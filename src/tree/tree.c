@@ -40,6 +40,14 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+/* AVX-512 searches need GCC 8 / clang 8 intrinsics with target attributes. */
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__)) && \
+	!defined(UVMA_NO_AVX512)
+#define MT_HAVE_AVX512 1
+#include <immintrin.h>
+#else
+#define MT_HAVE_AVX512 0
+#endif
 
 #define MT_LEAF_SIZE 512
 #define MT_INNER_SIZE 1024
@@ -94,7 +102,9 @@ struct mt_leaf {
 
 struct mt_inner {
 	struct mt_node h;
-	uint64_t key[MT_ICAP];		/* key[0] is unused; UINT64_MAX from count */
+	/* key[0] is unused; UINT64_MAX from count on, and always in the
+	 * extra key[MT_ICAP], which a descent reads past the last child. */
+	uint64_t key[MT_ICAP + 1];
 	struct mt_node *child[MT_ICAP];
 	uint64_t gap[MT_ICAP];		/* largest entry gap below child[j] */
 };
@@ -108,7 +118,7 @@ _Static_assert(sizeof(struct mt_inner) <= MT_INNER_SIZE, "inner node too large")
 /* inner_pad() - the unused keys of @n hold UINT64_MAX (see inner_slot()). */
 static void inner_pad(struct mt_inner *n)
 {
-	for (int j = n->h.count; j < MT_ICAP; j++)
+	for (int j = n->h.count; j <= MT_ICAP; j++)
 		n->key[j] = UINT64_MAX;
 }
 
@@ -399,12 +409,67 @@ static inline void reserve_keep(struct mt_tree *t)
 		reserve_trim(t, INNER, ki);
 }
 
+/*
+ * finger() - the finger, if it answers for @a: a search for @a would reach
+ * it.  Writes empty its range while they work (a search inside a write may
+ * find a leaf the write then frees) and set it again when done.
+ */
+static inline struct mt_leaf *finger(const struct mt_tree *t, uint64_t a)
+{
+	return a - t->hint_lo < t->hint_hi - t->hint_lo ? LF(t->hint) : NULL;
+}
+
+/*
+ * finger_set() - a search found @l, which answers for every address in
+ * [lo, hi): later searches there start at @l.
+ */
+static inline void finger_set(const struct mt_tree *t, const struct mt_leaf *l,
+			      uint64_t lo, uint64_t hi)
+{
+	struct mt_tree *w = (struct mt_tree *)t;	/* a cache: see tree.h */
+
+	if (!t->writing) {
+		w->hint = (struct mt_node *)&l->h;
+		w->hint_lo = lo;
+		w->hint_hi = hi;
+	}
+}
+
+/*
+ * finger_range() - the finger answers for [first start, last end) of its
+ * leaf: the entries before and after the leaf are all on one side of any
+ * address there, so the leaf alone answers every search about it.  No
+ * finger: an empty range.
+ */
+static inline void finger_range(struct mt_tree *t)
+{
+	const struct mt_leaf *l = LF(t->hint);
+
+	if (!l || !l->h.count) {
+		t->hint_lo = t->hint_hi = 0;
+		return;
+	}
+	t->hint_lo = es(l, 0);
+	t->hint_hi = ee(l, l->h.count - 1);
+}
+
+/* write_begin() - the finger for a write at @a (or NULL), and no finger. */
+static struct mt_leaf *write_begin(struct mt_tree *t, uint64_t a)
+{
+	struct mt_leaf *f = finger(t, a);
+
+	t->writing = 1;
+	t->hint = NULL;
+	t->hint_lo = t->hint_hi = 0;
+	return f;
+}
+
 /* write_done() - after a write: keep what the next writes need. */
 static void write_done(struct mt_tree *t)
 {
 	t->seq++;
-	t->hint_seq = t->seq;
 	t->writing = 0;
+	finger_range(t);
 #ifdef UVMA_DEBUG
 	/*
 	 * Debug builds check the whole tree once the writes since the last
@@ -502,138 +567,116 @@ size_t mt_bytes(const struct mt_tree *t)
 /* ------------------------------------------------------------------ */
 /* Searching                                                           */
 
+static inline void *leaf_out(const struct mt_leaf *l, int i, uint64_t *start,
+			     uint64_t *end)
+{
+	if (start)
+		*start = es(l, i);
+	if (end)
+		*end = ee(l, i);
+	return ev(l, i);
+}
+
 /*
- * inner_slot() - the child of @n whose range holds @a: the number of
- * separators key[1..count) at or below @a.
- *
- * Two rounds of independent compares instead of a binary search's chain
- * of dependent ones: the last key of each of the first four blocks of
- * eight says how many blocks lie wholly at or below @a, then the eight
- * keys of the next block are counted.  Unused keys hold UINT64_MAX, so
- * both rounds have a fixed length (twelve compares, no loop branches);
- * only @a == UINT64_MAX counts them, and the clamp takes care of that.
+ * The searches (search.h), compiled once portably and, on x86-64, once more
+ * for AVX-512; mt_simd() says which copy runs.
  */
+#define MT_V(name) name##_base
+#define MT_AVX512 0
+#include "tree/search.h"
+#undef MT_V
+#undef MT_AVX512
+
+#if MT_HAVE_AVX512
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,popcnt"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,popcnt")
+#endif
+#define MT_V(name) name##_avx512
+#define MT_AVX512 1
+#include "tree/search.h"
+#undef MT_V
+#undef MT_AVX512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+#endif
+
+/*
+ * The copy of the searches that runs: AVX-512 when the processor (and the
+ * kernel, which must save the registers) has it, unless mt_simd(0) said
+ * otherwise.  Set before main() runs; a plain int, read on every search.
+ */
+static int mt_avx512;
+
+#if MT_HAVE_AVX512
+static bool avx512_usable(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+	       __builtin_cpu_supports("popcnt");
+}
+
+__attribute__((constructor)) static void simd_init(void)
+{
+	mt_avx512 = avx512_usable();
+}
+
+#define SIMD_CALL(f, ...) \
+	(mt_avx512 ? f##_avx512(__VA_ARGS__) : f##_base(__VA_ARGS__))
+#else
+static bool avx512_usable(void)
+{
+	return false;
+}
+
+#define SIMD_CALL(f, ...) f##_base(__VA_ARGS__)
+#endif
+
+int mt_simd(int on)
+{
+	if (on >= 0)
+		mt_avx512 = on && avx512_usable();
+	return mt_avx512;
+}
+
+/* The searches other code here uses. */
 static inline int inner_slot(const struct mt_inner *n, uint64_t a)
 {
-	const uint64_t *k = n->key + 1;
-	int r, last = n->h.count - 1;
-
-	r = 8 * ((k[7] <= a) + (k[15] <= a) + (k[23] <= a) + (k[31] <= a));
-	k += r;
-	r += (k[0] <= a) + (k[1] <= a) + (k[2] <= a) + (k[3] <= a) +
-	     (k[4] <= a) + (k[5] <= a) + (k[6] <= a) + (k[7] <= a);
-	return r < last ? r : last;
+	return inner_slot_base(n, a);
 }
 
-/*
- * leaf_rank() - how many entries of @l start at or below @a.
- *
- * It counts over every start slot instead of searching: the sentinels in
- * unused slots never count, the loads are independent of one another, and
- * for narrow leaves SSE2 compares four starts at a time.
- */
 static inline int leaf_rank(const struct mt_leaf *l, uint64_t a)
 {
-	int r = 0;
-
-	if (l->h.wide) {
-		if (a == UINT64_MAX)
-			return l->h.count;
-		for (int i = 0; i < MT_WCAP; i++)
-			r += l->e.w.s[i] <= a;
-		return r;
-	}
-	if (a < l->base)
-		return 0;
-	if (a - l->base >= UINT32_MAX)
-		return l->h.count;	/* past every start (sentinels too) */
-	{
-		uint32_t d = (uint32_t)(a - l->base);
-#if defined(__SSE2__)
-		const __m128i bias = _mm_set1_epi32((int)0x80000000u);
-		const __m128i key = _mm_xor_si128(_mm_set1_epi32((int)d), bias);
-		__m128i above = _mm_setzero_si128();
-
-#pragma GCC unroll 8
-		for (int i = 0; i < MT_NSLOT; i += 4) {
-			__m128i v = _mm_loadu_si128((const __m128i *)&l->e.n.s[i]);
-
-			/* lanes with start > d become -1 */
-			above = _mm_add_epi32(above, _mm_cmpgt_epi32(_mm_xor_si128(v, bias), key));
-		}
-		above = _mm_add_epi32(above, _mm_shuffle_epi32(above, 0x4e));
-		above = _mm_add_epi32(above, _mm_shuffle_epi32(above, 0xb1));
-		r = MT_NSLOT + _mm_cvtsi128_si32(above);
-#else
-		for (int i = 0; i < MT_NSLOT; i++)
-			r += l->e.n.s[i] <= d;
-#endif
-	}
-	return r;
+	return leaf_rank_base(l, a);
 }
 
-/*
- * walk() - descend to the leaf for @a, recording the path when asked.
- *
- * At each level the slot the last descent took (t->route) is tried first:
- * it is the answer exactly when key[j] <= a < key[j + 1], so a search near
- * the last one costs two compares a level.  Once a guess fails, the
- * levels below belong to another subtree and are searched outright.
- */
 static struct mt_leaf *walk(const struct mt_tree *t, uint64_t a, struct path *p)
 {
-	uint8_t *route = ((struct mt_tree *)t)->route;	/* a cache: see tree.h */
-	struct mt_node *n = t->root;
-	int d = 0;
+	return SIMD_CALL(walk, t, a, p);
+}
 
-	if (!n)
-		return NULL;
-	for (; !n->leaf && d < MT_ROUTE; d++) {
-		struct mt_inner *in = IN(n);
-		int j = route[d], c = in->h.count;
+static int find_pos(const struct mt_tree *t, uint64_t a, struct mt_leaf **leaf,
+		    int *slot)
+{
+	return SIMD_CALL(find_pos, t, a, leaf, slot);
+}
 
-		if (j >= c || (j > 0 && in->key[j] > a) ||
-		    (j + 1 < c && in->key[j + 1] <= a))
-			break;
-		if (p) {
-			p->node[d] = in;
-			p->slot[d] = j;
-		}
-		n = in->child[j];
-	}
-	for (; !n->leaf; d++) {
-		struct mt_inner *in = IN(n);
-		int j;
-
-		/*
-		 * inner_slot() reads the header's line and those of key[8],
-		 * [16], [24] and [32]; the blocks lie in these but for the
-		 * last key line: ask for it too, so that every miss overlaps.
-		 */
-		__builtin_prefetch(&in->key[MT_ICAP - 1]);
-		j = inner_slot(in, a);
-		if (d < MT_ROUTE)
-			route[d] = (uint8_t)j;
-		if (p) {
-			p->node[d] = in;
-			p->slot[d] = j;
-		}
-		n = in->child[j];
-	}
-	__builtin_prefetch(&LF(n)->e.n.s[16]);
-	if (p)
-		p->depth = d;
-	/* route[] now holds this leaf's path (see path_cached()). */
-	((struct mt_tree *)t)->rleaf = d <= MT_ROUTE ? n : NULL;
-	((struct mt_tree *)t)->rshape = t->shape;
-	return LF(n);
+static int find_prev_pos(const struct mt_tree *t, uint64_t a,
+			 struct mt_leaf **leaf, int *slot)
+{
+	return SIMD_CALL(find_prev_pos, t, a, leaf, slot);
 }
 
 /*
  * path_cached() - the path to leaf @l from the last descent, if that
  * descent reached @l and no node's children changed since: the slots are
  * route[], the nodes @l's ancestors.  A descent for any address @l holds
- * (hint_holds()) would take exactly this path.
+ * (finger()) would take exactly this path.
  */
 static int path_cached(const struct mt_tree *t, const struct mt_leaf *l,
 		       struct path *p)
@@ -672,46 +715,6 @@ static int slot_in_parent(const struct mt_node *n)
 	return j;
 }
 
-static inline void *leaf_out(const struct mt_leaf *l, int i, uint64_t *start,
-			     uint64_t *end)
-{
-	if (start)
-		*start = es(l, i);
-	if (end)
-		*end = ee(l, i);
-	return ev(l, i);
-}
-
-/*
- * hint_leaf() - the finger, if still valid.  Never during a write: a
- * search inside a write may find a leaf the write then frees.
- */
-static inline struct mt_leaf *hint_leaf(const struct mt_tree *t)
-{
-	return t->hint && !t->writing && t->hint_seq == t->seq ? LF(t->hint) : NULL;
-}
-
-/* finger_set() - a search found @l: later searches near it start there. */
-static inline void finger_set(const struct mt_tree *t, const struct mt_leaf *l)
-{
-	struct mt_tree *w = (struct mt_tree *)t;	/* a cache: see tree.h */
-
-	if (!t->writing) {
-		w->hint = (struct mt_node *)&l->h;
-		w->hint_seq = t->seq;
-	}
-}
-
-/*
- * hint_holds() - whether every entry that could answer a search about @a
- * near leaf @l is in @l: @a lies between @l's first start and its last
- * end, so the entries before and after @l are all on one side of it.
- */
-static inline int hint_holds(const struct mt_leaf *l, uint64_t a)
-{
-	return l && es(l, 0) <= a && a < ee(l, l->h.count - 1);
-}
-
 /*
  * write_walk() - the leaf for @a and the path to it, for a write: from
  * the cache when the finger @f (taken before the write began) holds @a.
@@ -719,98 +722,15 @@ static inline int hint_holds(const struct mt_leaf *l, uint64_t a)
 static struct mt_leaf *write_walk(struct mt_tree *t, struct mt_leaf *f,
 				  uint64_t a, struct path *p)
 {
-	if (t->height > 1 && f && hint_holds(f, a) && path_cached(t, f, p))
+	if (t->height > 1 && f && path_cached(t, f, p))
 		return f;
 	return walk(t, a, p);
-}
-
-/* find_pos() - leaf and slot of the first entry ending above @a; 0 if none. */
-static int find_pos(const struct mt_tree *t, uint64_t a, struct mt_leaf **leaf,
-		    int *slot)
-{
-	struct mt_leaf *l = hint_leaf(t);
-	int r;
-
-	if (!hint_holds(l, a)) {
-		l = walk(t, a, NULL);
-		if (!l)
-			return 0;
-		finger_set(t, l);
-	}
-	r = leaf_rank(l, a);
-	if (!t->writing) {
-		struct mt_tree *w = (struct mt_tree *)t;	/* a cache: see tree.h */
-
-		w->kleaf = &l->h;
-		w->kaddr = a;
-		w->kseq = t->seq;
-		w->krank = r;
-	}
-	if (r > 0 && ee(l, r - 1) > a) {
-		*leaf = l;
-		*slot = r - 1;
-		return 1;
-	}
-	if (r < l->h.count) {
-		*leaf = l;
-		*slot = r;
-		return 1;
-	}
-	if (l->next) {
-		*leaf = l->next;
-		*slot = 0;
-		return 1;
-	}
-	return 0;
-}
-
-/* find_prev_pos() - leaf and slot of the last entry starting below @a. */
-static int find_prev_pos(const struct mt_tree *t, uint64_t a,
-			 struct mt_leaf **leaf, int *slot)
-{
-	struct mt_leaf *l;
-	int r;
-
-	if (a == 0)
-		return 0;
-	l = hint_leaf(t);
-	if (!hint_holds(l, a - 1)) {
-		l = walk(t, a - 1, NULL);
-		if (!l)
-			return 0;
-		finger_set(t, l);
-	}
-	r = leaf_rank(l, a - 1);
-	if (r > 0) {
-		*leaf = l;
-		*slot = r - 1;
-		return 1;
-	}
-	if (l->prev) {
-		*leaf = l->prev;
-		*slot = l->prev->h.count - 1;
-		return 1;
-	}
-	return 0;
 }
 
 void *mt_load(const struct mt_tree *t, uint64_t addr, uint64_t *start,
 	      uint64_t *end)
 {
-	const struct mt_leaf *l = hint_leaf(t);
-	int r;
-
-	if (!hint_holds(l, addr)) {
-		l = walk(t, addr, NULL);
-		if (l)
-			finger_set(t, l);
-	}
-	if (!l)
-		return NULL;
-	r = leaf_rank(l, addr);
-	if (r == 0 || ee(l, r - 1) <= addr)
-		return NULL;
-	return leaf_out(l, r - 1, start, end);
+	return SIMD_CALL(load, t, addr, start, end);
 }
 
 void *mt_find(const struct mt_tree *t, uint64_t addr, uint64_t *start,
@@ -1860,10 +1780,7 @@ int mt_store(struct mt_tree *t, uint64_t start, uint64_t end, void *val)
 	if (write_reserve(t, 2))
 		return -ENOMEM;
 	/* Point of no return */
-	l = hint_leaf(t);
-	t->writing = 1;
-	t->hint = NULL;
-	l = write_walk(t, l, start, &p);
+	l = write_walk(t, write_begin(t, start), start, &p);
 	if (l && leaf_overlap(t, l, start, end, &i0, &i1)) {
 		if (i0 == i1) {
 			/* Free space: insert where the walk ended (an insertion
@@ -1913,10 +1830,7 @@ int mt_erase(struct mt_tree *t, uint64_t start, uint64_t end)
 	if (write_reserve(t, 1))
 		return -ENOMEM;
 	/* Point of no return */
-	l = hint_leaf(t);
-	t->writing = 1;
-	t->hint = NULL;
-	l = write_walk(t, l, start, &p);
+	l = write_walk(t, write_begin(t, start), start, &p);
 	if (l && leaf_overlap(t, l, start, end, &i0, &i1)) {
 		if (i1 == i0 + 1 && es(l, i0) == start && ee(l, i0) == end) {
 			/* Exactly one entry: drop it where the walk ended.  The
@@ -2160,7 +2074,12 @@ static void *cursor_take(struct mt_cursor *c, struct mt_leaf *l, int i,
 	c->leaf = &l->h;
 	c->slot = i;
 	c->seq = c->tree->seq;
-	finger_set(c->tree, l);
+	if (!c->tree->writing) {
+		struct mt_tree *w = (struct mt_tree *)c->tree;	/* a cache */
+
+		w->hint = &l->h;
+		finger_range(w);
+	}
 	c->lo = es(l, i);
 	c->hi = ee(l, i);
 	return leaf_out(l, i, start, end);
@@ -2313,7 +2232,7 @@ static int check_node(struct vstate *v, const struct mt_node *n, uint64_t lo,
 		VFAIL(v, "inner node too deep");
 	if (n->parent == NULL && n->count < 2)
 		VFAIL(v, "inner root with one child");
-	for (int j = n->count; j < MT_ICAP; j++)
+	for (int j = n->count; j <= MT_ICAP; j++)
 		if (IN(n)->key[j] != UINT64_MAX)
 			VFAIL(v, "unused inner key is not UINT64_MAX");
 	for (int j = 0; j < n->count; j++) {

@@ -41,15 +41,19 @@ struct mt_tree {
 	uint64_t unchecked;	/* debug builds: writes since the last validation */
 	/*
 	 * The finger: the leaf the last search found or the last write
-	 * changed (NULL if that write moved entries between leaves), valid
-	 * while seq == hint_seq.  Searches near it start there instead of at
-	 * the root (the kernel moves its iterator instead of looking up
-	 * again; this gives every caller that for free).  Reads update it
-	 * although they take a const tree: an address space belongs to one
-	 * thread at a time.
+	 * changed, and the addresses it answers for: a search for any address
+	 * in [hint_lo, hint_hi) would reach that leaf.  After a search these
+	 * are the separators that bound the leaf in its parents, so checking
+	 * the finger reads nothing of the leaf; after a write, the leaf's
+	 * first start and last end; an empty range when there is no finger
+	 * (a write that moved entries between leaves, or one under way).
+	 * Searches in the range start at the leaf instead of at the root (the
+	 * kernel moves its iterator instead of looking up again; this gives
+	 * every caller that for free).  Reads update it although they take a
+	 * const tree: an address space belongs to one thread at a time.
 	 */
 	struct mt_node *hint;
-	uint64_t hint_seq;
+	uint64_t hint_lo, hint_hi;
 	uint32_t writing;	/* a write is under way: no finger */
 	/*
 	 * The route: the child slot the last descent took at each inner
@@ -174,6 +178,15 @@ int mt_validate(const struct mt_tree *t);
 
 /* mt_dump() - print the tree's nodes to stderr (for debugging). */
 void mt_dump(const struct mt_tree *t);
+
+/*
+ * mt_simd() - which copy of the searches runs, for every tree: 1 = the
+ * AVX-512 one, 0 = the portable one.  @on = 1 asks for AVX-512 (granted
+ * only where the processor has it, which is the default), 0 for the
+ * portable copy, -1 only asks.  Both give the same answers; tests run both.
+ * Returns: the copy now in use.
+ */
+int mt_simd(int on);
 
 /* mt_bytes() - bytes the tree holds: nodes in use plus the reserve. */
 size_t mt_bytes(const struct mt_tree *t);

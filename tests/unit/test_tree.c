@@ -955,6 +955,79 @@ TEST(tree_extremes)
 }
 
 /*
+ * The two copies of the searches (mt_simd()) against the reference, on a
+ * tree of narrow and wide leaves with entries at both ends of the address
+ * space: at and around every boundary in order (the finger answers most),
+ * then at random addresses (most descend from the root).
+ */
+static void check_searches(const struct mt_tree *t, const struct ref *r,
+			   uint64_t addr)
+{
+	uint64_t s = 0, e = 0;
+	void *v;
+
+	v = mt_load(t, addr, &s, &e);
+	CHECK(check_hit(v, s, e, r, ref_load(r, addr), "load", addr));
+	v = mt_find(t, addr, &s, &e);
+	CHECK(check_hit(v, s, e, r, ref_find(r, addr), "find", addr));
+	v = mt_find_prev(t, addr, &s, &e);
+	CHECK(check_hit(v, s, e, r, ref_find_prev(r, addr), "find_prev", addr));
+}
+
+TEST(tree_search_copies)
+{
+#if defined(__x86_64__) && !defined(UVMA_NO_AVX512)
+	int cpu = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+#else
+	int cpu = 0;
+#endif
+	int was = mt_simd(-1);
+	uint64_t rng = test_seed() ^ 0xa512, a = 0x10000;
+	struct mt_tree t;
+	struct ref r;
+
+	ASSERT_EQ(was, cpu);	/* the default: AVX-512 where there is one */
+	mt_init(&t);
+	ref_init(&r);
+	CHECK(store_ok(&t, 0, 0x1000, LV('a')));
+	ref_store(&r, 0, 0x1000, LV('a'));
+	CHECK(store_ok(&t, MAX64 - 0x3000, MAX64, LV('z')));
+	ref_store(&r, MAX64 - 0x3000, MAX64, LV('z'));
+	for (unsigned i = 0; i < 4000; i++) {
+		/* every 300th entry spans 8 GiB: its leaf is wide */
+		uint64_t len = i % 300 == 7 ? 1ull << 33 : 0x1000 * (1 + test_rand(&rng) % 3);
+		void *v = (void *)(uintptr_t)(0x100000 + 16 * i);
+
+		CHECK(store_ok(&t, a, a + len, v));
+		ref_store(&r, a, a + len, v);
+		a += len + 0x1000 * (1 + test_rand(&rng) % 2);
+	}
+	ASSERT(t.height >= 3);
+	ASSERT_EQ(mt_validate(&t), 0);
+
+	for (int copy = 0; copy < 2; copy++) {
+		ASSERT_EQ(mt_simd(copy), copy && cpu);
+		for (size_t i = 0; i < r.n; i++) {
+			uint64_t at[] = { r.a[i].s - 1, r.a[i].s, r.a[i].s + 1,
+					  r.a[i].e - 1, r.a[i].e, r.a[i].e + 1 };
+
+			for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++)
+				CHECK(check_searches(&t, &r, at[k]));
+		}
+		for (int k = 0; k < 20000; k++) {
+			uint64_t x = test_rand(&rng);
+
+			CHECK(check_searches(&t, &r, k & 1 ? x : x % (a + 0x10000)));
+		}
+		CHECK(check_searches(&t, &r, MAX64));
+		CHECK(check_searches(&t, &r, 0));
+	}
+	mt_simd(was);
+	mt_destroy(&t);
+	ref_free(&r);
+}
+
+/*
  * Gap search on three entries.
  *
  *   A [0x1000, 0x3000)   B [0x5000, 0x6000)   C [0x9000, 0x10000)
@@ -1439,15 +1512,30 @@ static void fz_run(const struct fz_cfg *cfg, uint64_t seed)
 		ASSERT_EQ(uvma_alloc_live(), live);
 }
 
+/*
+ * fz_suite() - every seed of every configuration.  Seeds alternate between
+ * the two copies of the tree's searches (mt_simd()): the AVX-512 one where
+ * the processor has it, and the portable one.
+ */
 static void fz_suite(const struct fz_cfg *cfgs, size_t ncfg, uint64_t salt)
 {
+	int was = mt_simd(-1);
+
 	for (size_t c = 0; c < ncfg; c++) {
 		for (unsigned i = 0; i < cfgs[c].seeds; i++) {
 			uint64_t seed = test_seed() * 0x100000001b3ull + salt + c * 1000 + i;
+			int simd = mt_simd((int)((i + c) & 1) == 0);
 
-			CHECK(fz_run(&cfgs[c], seed));
+			fz_run(&cfgs[c], seed);
+			if (test_failed()) {
+				fprintf(stderr, "  fuzz: searches: %s\n",
+					simd ? "AVX-512" : "portable");
+				mt_simd(was);
+				return;
+			}
 		}
 	}
+	mt_simd(was);
 }
 
 TEST(tree_fuzz_dense)

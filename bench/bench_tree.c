@@ -16,7 +16,8 @@
  *   B/entry   - mt_bytes() / count after mt_release() (no reserve).
  * Each figure is the best of several runs, in ns per operation.
  *
- * Usage: bench_tree [--quick]   (not a test: ctest never runs it)
+ * Usage: bench_tree [--quick] [--portable]   (not a test: ctest never runs it)
+ *   --portable  the portable copy of the searches, not the AVX-512 one
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -280,14 +281,19 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quick") == 0) {
 			quick = true;
+		} else if (strcmp(argv[i], "--portable") == 0) {
+			mt_simd(0);
 		} else {
-			fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--quick] [--portable]\n", argv[0]);
 			return 2;
 		}
 	}
 	printf("uvma range tree: ns/op, best of %d; pages with 1-3 page holes%s\n"
+	       "searches: %s\n"
 	       "load average (1 min) at the start: %.2f\n\n",
-	       quick ? 1 : 3, quick ? " (quick run)" : "", bench_loadavg());
+	       quick ? 1 : 3, quick ? " (quick run)" : "",
+	       mt_simd(-1) ? "AVX-512" : "portable (--portable, or no AVX-512 here)",
+	       bench_loadavg());
 	printf("%9s %-6s", "N", "order");
 	for (int k = 0; k < NOPS; k++)
 		printf(" %7s", op_names[k]);

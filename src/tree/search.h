@@ -136,7 +136,7 @@ static inline int MT_V(leaf_rank)(const struct mt_leaf *l, uint64_t a)
  */
 static inline struct mt_leaf *MT_V(descend)(const struct mt_tree *t,
 					     uint64_t a, struct path *p,
-					     uint64_t *span)
+					     uint64_t *span, int guess)
 {
 	uint8_t *route = ((struct mt_tree *)t)->route;	/* a cache: see tree.h */
 	struct mt_node *n = t->root;
@@ -148,7 +148,7 @@ static inline struct mt_leaf *MT_V(descend)(const struct mt_tree *t,
 	inner = (int)t->height - 1;
 	/* The same path as for UINT64_MAX (see inner_rank()) */
 	q = a < UINT64_MAX ? a : UINT64_MAX - 1;
-	for (; d < inner && d < MT_ROUTE; d++) {
+	for (; guess && d < inner && d < MT_ROUTE; d++) {
 		struct mt_inner *in = IN(n);
 		int j = route[d], c = in->h.count;
 
@@ -213,7 +213,7 @@ static inline struct mt_leaf *MT_V(descend)(const struct mt_tree *t,
 static struct mt_leaf *MT_V(walk)(const struct mt_tree *t, uint64_t a,
 				  struct path *p)
 {
-	return MT_V(descend)(t, a, p, NULL);
+	return MT_V(descend)(t, a, p, NULL, 1);
 }
 
 /* find_pos() - leaf and slot of the first entry ending above @a; 0 if none. */
@@ -226,7 +226,7 @@ static int MT_V(find_pos)(const struct mt_tree *t, uint64_t a,
 	if (!l) {
 		uint64_t span[2];
 
-		l = MT_V(descend)(t, a, NULL, span);
+		l = MT_V(descend)(t, a, NULL, span, MT_READ_GUESS);
 		if (!l)
 			return 0;
 		finger_set(t, l, span[0], span[1]);
@@ -271,7 +271,7 @@ static int MT_V(find_prev_pos)(const struct mt_tree *t, uint64_t a,
 	if (!l) {
 		uint64_t span[2];
 
-		l = MT_V(descend)(t, a - 1, NULL, span);
+		l = MT_V(descend)(t, a - 1, NULL, span, MT_READ_GUESS);
 		if (!l)
 			return 0;
 		finger_set(t, l, span[0], span[1]);
@@ -300,7 +300,7 @@ static void *MT_V(load)(const struct mt_tree *t, uint64_t addr,
 	if (!l) {
 		uint64_t span[2];
 
-		l = MT_V(descend)(t, addr, NULL, span);
+		l = MT_V(descend)(t, addr, NULL, span, MT_READ_GUESS);
 		if (!l)
 			return NULL;
 		finger_set(t, l, span[0], span[1]);

@@ -581,6 +581,9 @@ static inline void *leaf_out(const struct mt_leaf *l, int i, uint64_t *start,
  * The searches (search.h), compiled once portably and, on x86-64, once more
  * for AVX-512; mt_simd() says which copy runs.
  */
+#ifndef MT_READ_GUESS
+#define MT_READ_GUESS 1
+#endif
 #define MT_V(name) name##_base
 #define MT_AVX512 0
 #include "tree/search.h"
@@ -2074,9 +2077,10 @@ static void *cursor_take(struct mt_cursor *c, struct mt_leaf *l, int i,
 	c->leaf = &l->h;
 	c->slot = i;
 	c->seq = c->tree->seq;
-	if (!c->tree->writing) {
+	if (!c->tree->writing && c->tree->hint != &l->h) {
 		struct mt_tree *w = (struct mt_tree *)c->tree;	/* a cache */
 
+		/* (A finger already at @l has the range that goes with it.) */
 		w->hint = &l->h;
 		finger_range(w);
 	}

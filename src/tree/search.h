@@ -129,18 +129,21 @@ static inline int MT_V(leaf_rank)(const struct mt_leaf *l, uint64_t a)
  *
  * Every leaf is at the same depth, so the descent counts levels instead of
  * testing each node's kind: the loop's length is the same every time.
- * At each level the slot the last descent took (t->route) is tried first:
- * it is the answer exactly when key[j] <= a < key[j + 1], so a search near
- * the last one costs two compares a level.  Once a guess fails, the
- * levels below belong to another subtree and are searched outright.
+ * While descents keep landing under one parent (t->near), each level first
+ * tries the slot the last descent took (t->route): it is the answer exactly
+ * when key[j] <= a < key[j + 1], so a search near the last one costs two
+ * compares a level.  Once a guess fails, the levels below belong to another
+ * subtree and are searched outright.  When descents jump about, guesses
+ * would fail at the top and cost a mispredicted branch each: none are made.
  */
 static inline struct mt_leaf *MT_V(descend)(const struct mt_tree *t,
 					     uint64_t a, struct path *p,
-					     uint64_t *span, int guess)
+					     uint64_t *span)
 {
 	uint8_t *route = ((struct mt_tree *)t)->route;	/* a cache: see tree.h */
 	struct mt_node *n = t->root;
 	uint64_t lo = 0, hi = UINT64_MAX, q;
+	struct mt_inner *par = NULL;	/* the leaf's parent */
 	int d = 0, inner;
 
 	if (!n)
@@ -148,7 +151,7 @@ static inline struct mt_leaf *MT_V(descend)(const struct mt_tree *t,
 	inner = (int)t->height - 1;
 	/* The same path as for UINT64_MAX (see inner_rank()) */
 	q = a < UINT64_MAX ? a : UINT64_MAX - 1;
-	for (; guess && d < inner && d < MT_ROUTE; d++) {
+	for (; t->near && d < inner && d < MT_ROUTE; d++) {
 		struct mt_inner *in = IN(n);
 		int j = route[d], c = in->h.count;
 
@@ -163,6 +166,7 @@ static inline struct mt_leaf *MT_V(descend)(const struct mt_tree *t,
 			p->node[d] = in;
 			p->slot[d] = j;
 		}
+		par = in;
 		n = in->child[j];
 	}
 	for (; d < inner; d++) {
@@ -190,6 +194,7 @@ static inline struct mt_leaf *MT_V(descend)(const struct mt_tree *t,
 			p->node[d] = in;
 			p->slot[d] = j;
 		}
+		par = in;
 		n = in->child[j];
 	}
 #ifdef UVMA_DEBUG
@@ -203,6 +208,8 @@ static inline struct mt_leaf *MT_V(descend)(const struct mt_tree *t,
 		span[0] = lo;
 		span[1] = hi;
 	}
+	((struct mt_tree *)t)->near = par && &par->h == t->rparent;
+	((struct mt_tree *)t)->rparent = par ? &par->h : NULL;
 	/* route[] now holds this leaf's path (see path_cached()). */
 	((struct mt_tree *)t)->rleaf = d <= MT_ROUTE ? n : NULL;
 	((struct mt_tree *)t)->rshape = t->shape;
@@ -213,7 +220,7 @@ static inline struct mt_leaf *MT_V(descend)(const struct mt_tree *t,
 static struct mt_leaf *MT_V(walk)(const struct mt_tree *t, uint64_t a,
 				  struct path *p)
 {
-	return MT_V(descend)(t, a, p, NULL, 1);
+	return MT_V(descend)(t, a, p, NULL);
 }
 
 /* find_pos() - leaf and slot of the first entry ending above @a; 0 if none. */
@@ -226,7 +233,7 @@ static int MT_V(find_pos)(const struct mt_tree *t, uint64_t a,
 	if (!l) {
 		uint64_t span[2];
 
-		l = MT_V(descend)(t, a, NULL, span, MT_READ_GUESS);
+		l = MT_V(descend)(t, a, NULL, span);
 		if (!l)
 			return 0;
 		finger_set(t, l, span[0], span[1]);
@@ -271,7 +278,7 @@ static int MT_V(find_prev_pos)(const struct mt_tree *t, uint64_t a,
 	if (!l) {
 		uint64_t span[2];
 
-		l = MT_V(descend)(t, a - 1, NULL, span, MT_READ_GUESS);
+		l = MT_V(descend)(t, a - 1, NULL, span);
 		if (!l)
 			return 0;
 		finger_set(t, l, span[0], span[1]);
@@ -300,7 +307,7 @@ static void *MT_V(load)(const struct mt_tree *t, uint64_t addr,
 	if (!l) {
 		uint64_t span[2];
 
-		l = MT_V(descend)(t, addr, NULL, span, MT_READ_GUESS);
+		l = MT_V(descend)(t, addr, NULL, span);
 		if (!l)
 			return NULL;
 		finger_set(t, l, span[0], span[1]);

@@ -581,9 +581,6 @@ static inline void *leaf_out(const struct mt_leaf *l, int i, uint64_t *start,
  * The searches (search.h), compiled once portably and, on x86-64, once more
  * for AVX-512; mt_simd() says which copy runs.
  */
-#ifndef MT_READ_GUESS
-#define MT_READ_GUESS 1
-#endif
 #define MT_V(name) name##_base
 #define MT_AVX512 0
 #include "tree/search.h"

@@ -74,6 +74,14 @@ struct mt_tree {
 	struct mt_node *rleaf;
 	uint64_t shape, rshape;
 	/*
+	 * The last descent's bottom inner node, and whether it was the same
+	 * as the one before: searches try the route only while descents keep
+	 * landing under one parent (a guess that fails costs more than it
+	 * saves when searches jump about).
+	 */
+	const struct mt_node *rparent;
+	uint32_t near;
+	/*
 	 * The last search's answer in its leaf: leaf_rank(kleaf, kaddr) was
 	 * krank at seq kseq.  A write that starts where a search just looked
 	 * (mmap links what it looked up; munmap erases what it found) reuses

@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "tree/tree.h"		/* mt_simd(): which searches run */
 #include "uvma/uvma.h"
 
 #define PG 4096ull
@@ -415,8 +416,10 @@ int main(int argc, char **argv)
 
 	printf("uvma vs the live kernel: ns per pair of calls, best of 3%s\n"
 	       "N VMAs of 3 pages, each followed by a 1-page hole, protections alternating\n"
+	       "uvma's tree searches: %s\n"
 	       "load average (1 min): %.2f at the start, %.2f after the timings\n\n",
-	       quick ? " (--quick)" : "", load0, bench_loadavg());
+	       quick ? " (--quick)" : "", mt_simd(-1) ? "AVX-512" : "portable",
+	       load0, bench_loadavg());
 	printf("  %-7s %-6s %8s %10s %10s %9s\n", "pair", "pos", "N", "kernel",
 	       "uvma", "ratio");
 	for (int p = 0; p < NPAIRS; p++) {

@@ -57,8 +57,8 @@ struct mt_tree {
 	uint32_t writing;	/* a write is under way: no finger */
 	/*
 	 * The route: the child slot the last descent took at each inner
-	 * level (the first MT_ROUTE levels).  A descent tries it first and
-	 * keeps it when the node's separators show it still holds the
+	 * level (the first MT_ROUTE levels).  A descent tries it first (while
+	 * near says descents stay close together) and keeps it when the node's separators show it still holds the
 	 * address (two compares instead of a search of the node); any other
 	 * answer is searched for.  Only a guess: it is checked against the
 	 * real node every time, so no change to the tree can make it wrong.
@@ -75,9 +75,10 @@ struct mt_tree {
 	uint64_t shape, rshape;
 	/*
 	 * The last descent's bottom inner node, and whether it was the same
-	 * as the one before: searches try the route only while descents keep
+	 * as the one before: descents try the route only while they keep
 	 * landing under one parent (a guess that fails costs more than it
-	 * saves when searches jump about).
+	 * saves when searches jump about).  rparent is only compared, never
+	 * followed: the node may be gone.
 	 */
 	const struct mt_node *rparent;
 	uint32_t near;

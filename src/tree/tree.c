@@ -437,9 +437,9 @@ static inline void finger_set(const struct mt_tree *t, const struct mt_leaf *l,
 
 /*
  * finger_range() - the finger answers for [first start, last end) of its
- * leaf: the entries before and after the leaf are all on one side of any
- * address there, so the leaf alone answers every search about it.  No
- * finger: an empty range.
+ * leaf: that range lies inside the separators that bound the leaf at every
+ * level, so a descent for any address in it reaches this leaf (which is
+ * what find_pos() and write_walk() rely on).  No finger: an empty range.
  */
 static inline void finger_range(struct mt_tree *t)
 {
@@ -589,7 +589,8 @@ static inline void *leaf_out(const struct mt_leaf *l, int i, uint64_t *start,
 
 #if MT_HAVE_AVX512
 #if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,popcnt"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,popcnt"))), \
+			     apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,popcnt")
@@ -1107,6 +1108,14 @@ static void insert_child(struct mt_tree *t, struct mt_node *left,
 	p->gap[j + 1] = node_gap(right);
 	right->parent = &p->h;
 	p->h.count++;
+	/*
+	 * @right may hold a gap larger than any @p held (a new last entry
+	 * far above the others, split off alone): the levels above must
+	 * learn it here, since the callers' gap_update(right) stops at once
+	 * on finding gap[j + 1] already right.
+	 */
+	if (p->h.parent)
+		gap_climb(&p->h, slot_in_parent(&p->h), inner_gap(p));
 }
 
 static void link_after(struct mt_leaf *l, struct mt_leaf *r)

@@ -40,8 +40,8 @@ struct mt_tree {
 	uint64_t nodes[2];	/* leaves and inner nodes in use */
 	uint64_t unchecked;	/* debug builds: writes since the last validation */
 	/*
-	 * The finger: the leaf the last search found or the last write
-	 * changed, and the addresses it answers for: a search for any address
+	 * The finger: the leaf the last search (or cursor step) found or the
+	 * last write changed, and the addresses it answers for: a search for any address
 	 * in [hint_lo, hint_hi) would reach that leaf.  After a search these
 	 * are the separators that bound the leaf in its parents, so checking
 	 * the finger reads nothing of the leaf; after a write, the leaf's
@@ -57,9 +57,10 @@ struct mt_tree {
 	uint32_t writing;	/* a write is under way: no finger */
 	/*
 	 * The route: the child slot the last descent took at each inner
-	 * level (the first MT_ROUTE levels).  A descent tries it first (while
-	 * near says descents stay close together) and keeps it when the node's separators show it still holds the
-	 * address (two compares instead of a search of the node); any other
+	 * level (the first MT_ROUTE levels).  A descent tries it first
+	 * (while near says descents stay close together) and keeps it when
+	 * the node's separators show it still holds the address (two
+	 * compares instead of a search of the node); any other
 	 * answer is searched for.  Only a guess: it is checked against the
 	 * real node every time, so no change to the tree can make it wrong.
 	 */

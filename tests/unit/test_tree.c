@@ -955,6 +955,38 @@ TEST(tree_extremes)
 }
 
 /*
+ * A new last entry far above the rest, when the last leaf is full, is
+ * split off into a leaf of its own: the gap below it, larger than any
+ * other, must reach the root.  Entries [2iP, 2iP + P) leave one-page gaps,
+ * so the only 50-page gap is the new one: [end of the others, far).  One
+ * of the counts tried fills the last leaf (whatever its capacity).
+ */
+TEST(tree_gap_new_last_leaf)
+{
+	const uint64_t P = 0x1000;
+	struct mt_tree t;
+	uint64_t n = 0, a = 0;
+
+	mt_init(&t);
+	for (; n < 1960; n++)
+		CHECK(store_ok(&t, 2 * n * P, 2 * n * P + P, LV('a')));
+	for (; n < 2080; n++) {
+		uint64_t end = 2 * (n - 1) * P + P, far = end + 100 * P;
+
+		ASSERT(t.height >= 3);
+		CHECK(store_ok(&t, far, far + P, LV('z')));
+		ASSERT_EQ(mt_validate(&t), 0);
+		ASSERT_EQ(mt_gap_lowest(&t, 0, MAX64, 50 * P, 0, 0, &a), 0);
+		ASSERT_EQ_X(a, end);
+		ASSERT_EQ(mt_gap_highest(&t, 0, far - 1, 50 * P, 0, 0, &a), 0);
+		ASSERT_EQ_X(a, far - 50 * P);
+		CHECK(erase_ok(&t, far, far + P));
+		CHECK(store_ok(&t, 2 * n * P, 2 * n * P + P, LV('a')));
+	}
+	mt_destroy(&t);
+}
+
+/*
  * The two copies of the searches (mt_simd()) against the reference, on a
  * tree of narrow and wide leaves with entries at both ends of the address
  * space: at and around every boundary in order (the finger answers most),

@@ -1236,6 +1236,13 @@ static void fz_range(struct fz *f, uint64_t *s, uint64_t *e)
 		return;
 	case SP_PAGES:
 		*s = fz_rand(f, f->universe) * PG;
+		if (f->r.n && fz_rand(f, 16) == 0) {
+			/* just past the last entry: the tree's right edge */
+			uint64_t top = f->r.a[f->r.n - 1].e / PG;
+
+			if (top < f->universe)
+				*s = (top + fz_rand(f, (f->universe - top) / 4 + 1)) * PG;
+		}
 		len = (1 + fz_rand(f, fz_rand(f, f->big ? 4000 : 200) ? 8 : f->universe / 8 + 1)) * PG;
 		if (fz_rand(f, 8) == 0) {	/* unaligned */
 			*s += fz_rand(f, PG);

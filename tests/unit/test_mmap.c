@@ -625,3 +625,96 @@ TEST(mmap_live_placement_from_snapshot)
 	uvma_text_free(text);
 	uvma_mm_destroy(mm);
 }
+
+/*
+ * Placement in a tall tree: thousands of one-page VMAs (the tree is three
+ * or more levels high) in four groups, with holes of 3, 6, 2 and 5 GiB
+ * between them, all inside one reservation; then mmap() without a hint of
+ * sizes that only some holes hold (the 7 GiB one goes below them all).
+ * The model imports the snapshot (its tree built in address order) and
+ * must place each mapping where the kernel did: the gap searches descend
+ * three levels or more, which the other placement tests never reach.
+ */
+#define TALL_GROUPS 4
+#define TALL_PER 800
+
+static const uint64_t tall_holes[TALL_GROUPS] = {
+	3ull << 30, 6ull << 30, 2ull << 30, 5ull << 30,
+};
+
+static const uint64_t tall_lens[] = {
+	4ull << 30, 4ull << 30, 3ull << 30, 1ull << 30, 7ull << 30, 16ull << 20,
+	1ull << 30, 0,
+};
+
+struct tall_out {
+	char before[1 << 20];
+	int64_t ret[8];
+};
+
+static void tall_child(void *arg, void *buf)
+{
+	struct tall_out *o = buf;
+	uint64_t size = (1ull << 21) + TALL_GROUPS * 2 * TALL_PER * 0x1000ull;
+	char *r, *at;
+
+	(void)arg;
+	for (int g = 0; g < TALL_GROUPS; g++)
+		size += tall_holes[g];
+	r = mmap(NULL, size, PROT_NONE, PA | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		_exit(1);
+	at = r + (1 << 20);
+	for (int g = 0; g < TALL_GROUPS; g++) {
+		for (int k = 0; k < TALL_PER; k++, at += 0x2000) {
+			if (munmap(at + 0x1000, 0x1000) ||
+			    (k % 3 == 0 && mprotect(at, 0x1000, PROT_READ)))
+				_exit(1);
+		}
+		if (munmap(at, tall_holes[g]))
+			_exit(1);
+		at += tall_holes[g];
+	}
+	if (read_fd_all("/proc/self/maps", o->before, sizeof(o->before)))
+		_exit(1);
+	for (int i = 0; tall_lens[i]; i++) {
+		void *p = mmap(NULL, tall_lens[i], RW, PA | MAP_NORESERVE, -1, 0);
+
+		o->ret[i] = p == MAP_FAILED ? -errno : (int64_t)(uintptr_t)p;
+	}
+}
+
+TEST(mmap_live_placement_tall_tree)
+{
+	static struct tall_out k;
+	struct uvma_config cfg;
+	struct uvma_mm *mm;
+	uint64_t base = 0;
+	size_t line = 0, lines = 0;
+
+	ASSERT_EQ(live_child(tall_child, NULL, &k, sizeof(k), NULL), 0);
+	for (const char *l = k.before; *l; l = strchr(l, '\n') + 1) {
+		unsigned long long s, e;
+
+		lines++;
+		if (strstr(l, "[stack]") && strstr(l, "[stack]") < strchr(l, '\n'))
+			break;
+		if (sscanf(l, "%llx-%llx", &s, &e) == 2)
+			base = e;
+		if (!strchr(l, '\n'))
+			break;
+	}
+	ASSERT(lines > TALL_GROUPS * TALL_PER);
+	live_config(&cfg);
+	cfg.mmap_base = base;
+	ASSERT_MSG(uvma_import_ex(&cfg, k.before, strlen(k.before),
+				  UVMA_IMPORT_FORK_CHILD, &mm, &line) == 0,
+		   "line %zu", line);
+	for (int i = 0; tall_lens[i]; i++) {
+		int64_t m = uvma_mmap(mm, 0, tall_lens[i], RW, PA | MAP_NORESERVE, NULL, 0);
+
+		ASSERT_MSG(m == k.ret[i], "mmap %d (%#jx bytes): kernel %#jx model %#jx",
+			   i, (uintmax_t)tall_lens[i], (intmax_t)k.ret[i], (intmax_t)m);
+	}
+	uvma_mm_destroy(mm);
+}

@@ -136,9 +136,8 @@ static inline int MT_V(leaf_rank)(const struct mt_leaf *l, uint64_t a)
  * subtree and are searched outright.  When descents jump about, guesses
  * would fail at the top and cost a mispredicted branch each: none are made.
  */
-static inline struct mt_leaf *MT_V(descend)(const struct mt_tree *t,
-					     uint64_t a, struct path *p,
-					     uint64_t *span)
+static inline __attribute__((always_inline)) struct mt_leaf *
+MT_V(descend)(const struct mt_tree *t, uint64_t a, struct path *p, uint64_t *span)
 {
 	uint8_t *route = ((struct mt_tree *)t)->route;	/* a cache: see tree.h */
 	struct mt_node *n = t->root;

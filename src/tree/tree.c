@@ -723,6 +723,10 @@ static int slot_in_parent(const struct mt_node *n)
 static struct mt_leaf *write_walk(struct mt_tree *t, struct mt_leaf *f,
 				  uint64_t a, struct path *p)
 {
+	if (t->height == 1) {
+		p->depth = 0;	/* the root is the leaf: no path to find */
+		return LF(t->root);
+	}
 	if (t->height > 1 && f && path_cached(t, f, p))
 		return f;
 	return walk(t, a, p);

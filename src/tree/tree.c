@@ -465,7 +465,7 @@ static struct mt_leaf *write_begin(struct mt_tree *t, uint64_t a)
 }
 
 /* write_done() - after a write: keep what the next writes need. */
-static void write_done(struct mt_tree *t)
+static inline __attribute__((always_inline)) void write_done(struct mt_tree *t)
 {
 	t->seq++;
 	t->writing = 0;

@@ -146,7 +146,8 @@ static inline int MT_V(leaf_rank)(const struct mt_leaf *l, uint64_t a)
 static inline __attribute__((always_inline)) struct mt_leaf *
 MT_V(descend)(const struct mt_tree *t, uint64_t a, struct path *p, uint64_t *span)
 {
-	uint8_t *route = ((struct mt_tree *)t)->route;	/* a cache: see tree.h */
+	struct mt_tree *w = (struct mt_tree *)t;	/* caches: see tree.h */
+	uint8_t *route = w->route;
 	struct mt_node *n = t->root;
 	uint64_t lo = 0, hi = UINT64_MAX, q;
 	struct mt_inner *par = NULL;	/* the leaf's parent */
@@ -214,11 +215,11 @@ MT_V(descend)(const struct mt_tree *t, uint64_t a, struct path *p, uint64_t *spa
 		span[0] = lo;
 		span[1] = hi;
 	}
-	((struct mt_tree *)t)->near = par && &par->h == t->rparent;
-	((struct mt_tree *)t)->rparent = par ? &par->h : NULL;
+	w->near = par && &par->h == t->rparent;
+	w->rparent = par ? &par->h : NULL;
 	/* route[] now holds this leaf's path (see path_cached()). */
-	((struct mt_tree *)t)->rleaf = d <= MT_ROUTE ? n : NULL;
-	((struct mt_tree *)t)->rshape = t->shape;
+	w->rleaf = d <= MT_ROUTE ? n : NULL;
+	w->rshape = t->shape;
 	return LF(n);
 }
 

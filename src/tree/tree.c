@@ -727,7 +727,7 @@ static struct mt_leaf *write_walk(struct mt_tree *t, struct mt_leaf *f,
 		p->depth = 0;	/* the root is the leaf: no path to find */
 		return LF(t->root);
 	}
-	if (t->height > 1 && f && path_cached(t, f, p))
+	if (f && path_cached(t, f, p))
 		return f;
 	return walk(t, a, p);
 }

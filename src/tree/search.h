@@ -209,6 +209,21 @@ MT_V(descend)(const struct mt_tree *t, uint64_t a, struct path *p, uint64_t *spa
 		abort();	/* t->height is wrong */
 #endif
 	__builtin_prefetch(&LF(n)->e.n.s[16]);
+	if (inner >= 3) {
+		/*
+		 * A tree this tall outgrows the L2 cache, and the leaf's ends
+		 * and values are needed as soon as its starts are counted: ask
+		 * for them now, so that one wait covers every line of the leaf
+		 * instead of two waits in a row.  (In smaller trees these lines
+		 * are cached and the requests cost more than they save.)
+		 */
+		__builtin_prefetch(&LF(n)->e.n.e[0]);
+		__builtin_prefetch(&LF(n)->e.n.e[MT_NCAP - 1]);
+		__builtin_prefetch(&LF(n)->e.n.v[0]);
+		__builtin_prefetch(&LF(n)->e.n.v[8]);
+		__builtin_prefetch(&LF(n)->e.n.v[16]);
+		__builtin_prefetch(&LF(n)->e.n.v[MT_NCAP - 1]);
+	}
 	if (p)
 		p->depth = d;
 	if (span) {

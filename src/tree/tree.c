@@ -908,19 +908,22 @@ static void path_fix(struct path *p, int lvl, uint64_t g)
 	}
 }
 
-/* leaf_has_gap() - whether some entry gap of @l is at least @g (stops at the first). */
+/*
+ * leaf_has_gap() - whether some entry gap of @l is at least @g (stops at
+ * the first).  The gaps between its own entries are looked at first: the
+ * gap before its first entry needs the previous leaf, a node this write
+ * has not touched (at random positions, a cache miss).
+ */
 static int leaf_has_gap(const struct mt_leaf *l, uint64_t g)
 {
 	int n = l->h.count;
 
 	if (n == 0)
 		return 0;
-	if (es(l, 0) - leaf_prev_end(l) >= g)
-		return 1;
 	for (int i = 1; i < n; i++)
 		if (es(l, i) - ee(l, i - 1) >= g)
 			return 1;
-	return 0;
+	return es(l, 0) - leaf_prev_end(l) >= g;
 }
 
 /* gaps_max() - the largest gap before the entries in slots [i, j] of @l. */

@@ -190,6 +190,12 @@ struct vm_area_struct *find_vma_prev(struct vma_mm *mm, uint64_t addr,
 	void *prev;
 	struct vm_area_struct *vma = mt_find_around(&mm->mm_mt, addr, &prev);
 
+	/*
+	 * Callers look at both at once (may the new range merge with either?):
+	 * let the two records' cache misses overlap.
+	 */
+	prefetch(vma);
+	prefetch(prev);
 	*pprev = prev;
 	return vma;
 }

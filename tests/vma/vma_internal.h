@@ -42,6 +42,8 @@
 #define DEFAULT_TASK_SIZE 0x7ffffffff000ull
 
 #define MUST_CHECK __attribute__((warn_unused_result))
+/* prefetch(p) - start loading the cache line at @p; never faults. */
+#define prefetch(p) __builtin_prefetch(p)
 
 /* Fakes' state (tests/vma/fakes.c). */
 extern int vma_test_warnings;		/* VMA_WARN_ON/BUG_ON/ALWAYS/NEVER hits */

@@ -40,6 +40,8 @@
 #define DEFAULT_TASK_SIZE 0x7ffffffff000ull
 
 #define MUST_CHECK __attribute__((warn_unused_result))
+/* prefetch(p) - start loading the cache line at @p; never faults. */
+#define prefetch(p) __builtin_prefetch(p)
 
 /*
  * Assertions, three tiers (docs/design.md):

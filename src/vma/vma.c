@@ -192,10 +192,14 @@ struct vm_area_struct *find_vma_prev(struct vma_mm *mm, uint64_t addr,
 
 	/*
 	 * Callers look at both at once (may the new range merge with either?):
-	 * let the two records' cache misses overlap.
+	 * let the two records' cache misses overlap.  Not NULL: a prefetch of
+	 * an unmapped address still walks the page tables (twice over in a
+	 * virtual machine), which costs more than the miss.
 	 */
-	prefetch(vma);
-	prefetch(prev);
+	if (vma)
+		prefetch(vma);
+	if (prev)
+		prefetch(prev);
 	*pprev = prev;
 	return vma;
 }

@@ -838,13 +838,29 @@ static uint64_t leaf_gap(const struct mt_leaf *l)
 	return g;
 }
 
+#define MAX64(a, b) ((a) > (b) ? (a) : (b))
+
+/*
+ * inner_gap() - the largest gap below @n.  Four running maxima instead of
+ * one: a single chain would make every compare wait for the one before.
+ */
 static uint64_t inner_gap(const struct mt_inner *n)
 {
-	uint64_t g = 0;
+	const uint64_t *g = n->gap;
+	uint64_t g0 = 0, g1 = 0, g2 = 0, g3 = 0;
+	int j = 0, c = n->h.count;
 
-	for (int j = 0; j < n->h.count; j++)
-		g = n->gap[j] > g ? n->gap[j] : g;
-	return g;
+	for (; j + 4 <= c; j += 4) {
+		g0 = MAX64(g0, g[j]);
+		g1 = MAX64(g1, g[j + 1]);
+		g2 = MAX64(g2, g[j + 2]);
+		g3 = MAX64(g3, g[j + 3]);
+	}
+	for (; j < c; j++)
+		g0 = MAX64(g0, g[j]);
+	g0 = MAX64(g0, g1);
+	g2 = MAX64(g2, g3);
+	return MAX64(g0, g2);
 }
 
 static inline uint64_t node_gap(const struct mt_node *n)
@@ -909,21 +925,39 @@ static void path_fix(struct path *p, int lvl, uint64_t g)
 }
 
 /*
- * leaf_has_gap() - whether some entry gap of @l is at least @g (stops at
- * the first).  The gaps between its own entries are looked at first: the
- * gap before its first entry needs the previous leaf, a node this write
- * has not touched (at random positions, a cache miss).
+ * leaf_gap_upto() - leaf_gap(), except that the search stops at the first
+ * gap of at least @g and returns that one: the answer is at least @g
+ * exactly when the leaf has such a gap, and otherwise it is the largest.
+ * The gaps between the leaf's own entries come first: the gap before its
+ * first entry needs the previous leaf, which a write has not touched (at
+ * random positions, a cache miss of its own).
  */
-static int leaf_has_gap(const struct mt_leaf *l, uint64_t g)
+static uint64_t leaf_gap_upto(const struct mt_leaf *l, uint64_t g)
 {
 	int n = l->h.count;
+	uint64_t m = 0, lead;
 
 	if (n == 0)
 		return 0;
-	for (int i = 1; i < n; i++)
-		if (es(l, i) - ee(l, i - 1) >= g)
-			return 1;
-	return es(l, 0) - leaf_prev_end(l) >= g;
+	if (l->h.wide) {
+		for (int i = 1; i < n; i++) {
+			uint64_t d = l->e.w.s[i] - l->e.w.e[i - 1];
+
+			if (d >= g)
+				return d;
+			m = d > m ? d : m;
+		}
+	} else {
+		for (int i = 1; i < n; i++) {
+			uint64_t d = l->e.n.s[i] - l->e.n.e[i - 1];
+
+			if (d >= g)
+				return d;
+			m = d > m ? d : m;
+		}
+	}
+	lead = es(l, 0) - leaf_prev_end(l);
+	return lead > m ? lead : m;
 }
 
 /* gaps_max() - the largest gap before the entries in slots [i, j] of @l. */
@@ -959,10 +993,10 @@ static void gap_refresh(struct path *p, struct mt_leaf *l, uint64_t lost,
 	cached = par->gap[j];
 	if (gained > cached)
 		g = gained;
-	else if (lost < cached || gained == cached || leaf_has_gap(l, cached))
+	else if (lost < cached || gained == cached)
 		return;
-	else
-		g = leaf_gap(l);
+	else if ((g = leaf_gap_upto(l, cached)) >= cached)
+		return;		/* another gap as large: nothing changes */
 	if (p)
 		path_fix(p, p->depth, g);
 	else

@@ -987,6 +987,53 @@ TEST(tree_gap_new_last_leaf)
 }
 
 /*
+ * Two equal largest gaps, one of them filled.  Entries are single pages
+ * with a one-page hole after each; erasing entries k and k + j leaves two
+ * three-page gaps.  Putting k back must leave exactly the other one: the
+ * leaf that lost its largest gap finds an equal one among its own entries,
+ * or before its first entry (the previous leaf's last end), or nowhere
+ * (then the other is in another leaf).  Sweeping j past a leaf's width
+ * puts the pair in every such relation; the validator checks each cached
+ * maximum and the gap searches the answer, which is drawn here by hand.
+ */
+TEST(tree_gap_equal_largest)
+{
+	const uint64_t P = 0x1000, n = 400;
+	struct mt_tree t;
+	uint64_t a = 0;
+
+	mt_init(&t);
+	for (uint64_t i = 0; i < n; i++)
+		CHECK(store_ok(&t, 2 * i * P, 2 * i * P + P, LV('a')));
+	ASSERT(t.height >= 2);
+	for (uint64_t k = 150; k < 190; k++) {
+		for (uint64_t j = 1; j <= 40; j++) {
+			uint64_t x = 2 * k * P, y = 2 * (k + j) * P;
+
+			CHECK(erase_ok(&t, x, x + P));
+			CHECK(erase_ok(&t, y, y + P));
+			CHECK(store_ok(&t, x, x + P, LV('a')));
+			ASSERT_EQ(mt_validate(&t), 0);
+			/* the only free run of three pages below the last entry */
+			ASSERT_EQ(mt_gap_lowest(&t, 0, 2 * (n - 1) * P - 1, 3 * P, 0, 0, &a), 0);
+			ASSERT_EQ_X(a, y - P);
+			ASSERT_EQ(mt_gap_highest(&t, 0, 2 * (n - 1) * P - 1, 3 * P, 0, 0, &a), 0);
+			ASSERT_EQ_X(a, y - P);
+			/* and the other way round: fill y, keep x */
+			CHECK(erase_ok(&t, x, x + P));
+			CHECK(store_ok(&t, y, y + P, LV('a')));
+			ASSERT_EQ(mt_validate(&t), 0);
+			ASSERT_EQ(mt_gap_lowest(&t, 0, 2 * (n - 1) * P - 1, 3 * P, 0, 0, &a), 0);
+			ASSERT_EQ_X(a, x - P);
+			CHECK(store_ok(&t, x, x + P, LV('a')));
+			ASSERT_EQ(mt_validate(&t), 0);
+			ASSERT_EQ(mt_gap_lowest(&t, 0, 2 * (n - 1) * P - 1, 3 * P, 0, 0, &a), -ENOENT);
+		}
+	}
+	mt_destroy(&t);
+}
+
+/*
  * The two copies of the searches (mt_simd()) against the reference, on a
  * tree of narrow and wide leaves with entries at both ends of the address
  * space: at and around every boundary in order (the finger answers most),

@@ -24,15 +24,22 @@
  *              shrinking it back.
  * "hot" repeats the pair on the middle slot; "random" visits random slots
  * (the same sequence on both sides).  Each figure is the best of 3 runs, in
- * ns per pair.
+ * ns per pair; uvma's three runs of a pair follow the kernel's at once,
+ * so that a change in the (shared, virtual) machine's speed moves both
+ * figures of a row.  --repeat R does all of it R times, in new children
+ * and new address spaces, and prints the medians and the range of the
+ * single runs' ratios: on a host whose memory latency swings from minute
+ * to minute, one run's ratio at random slots of 60,000 can land anywhere
+ * in a wide band.
  *
  * Also printed: bytes per VMA (uvma_alloc_live_bytes() over the VMA count:
  * records, tree nodes and the tree's reserve) at 10^5 and 10^6 VMAs, and
  * the wall time of the unit suite (the unit_tests binary next to this one,
  * or --unit PATH).
  *
- * Usage: bench_kernel [--quick] [--unit PATH]   (not a test: ctest never
- * runs it).  The table and the command that produced it: bench/README.md.
+ * Usage: bench_kernel [--quick] [--repeat R] [--unit PATH]   (not a test:
+ * ctest never runs it).  The table and the command that produced it:
+ * bench/README.md.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -62,6 +69,7 @@ static const char *const pos_names[NPOS] = { "hot", "random" };
 static const size_t sizes[] = { 16, 1000, 10000, 60000 };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
 #define BIG_N 1000000
+#define MAX_REPEAT 15
 
 static bool quick;
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -130,17 +138,22 @@ static int slot_prot(size_t i)
 }
 
 /*
- * build() - the layout of N slots at @base (0: wherever mmap puts it).
- * Returns the region's base.
+ * region() - reserve N slots at @base (0: wherever mmap puts it), one
+ * PROT_NONE mapping for now.  Returns the region's base.
  */
-static uint64_t build(struct side *s, uint64_t base, size_t n)
+static uint64_t region(struct side *s, uint64_t base, size_t n)
 {
 	int64_t r = s_mmap(s, base, n * SLOT, PROT_NONE,
 			   ANON | MAP_NORESERVE | (base ? MAP_FIXED : 0));
 
 	if (r < 0)
 		fail(s->name, "region mmap", r);
-	base = (uint64_t)r;
+	return (uint64_t)r;
+}
+
+/* carve() - the layout in a reserved region: each slot's hole and protection. */
+static void carve(struct side *s, uint64_t base, size_t n)
+{
 	for (size_t i = 0; i < n; i++) {
 		uint64_t a = base + i * SLOT;
 		int e = s_munmap(s, a + VPAGES * PG, PG);
@@ -150,6 +163,13 @@ static uint64_t build(struct side *s, uint64_t base, size_t n)
 		if (e)
 			fail(s->name, "build", e);
 	}
+}
+
+/* build() - the layout of N slots at @base (0: anywhere).  Returns the base. */
+static uint64_t build(struct side *s, uint64_t base, size_t n)
+{
+	base = region(s, base, n);
+	carve(s, base, n);
 	return base;
 }
 
@@ -243,13 +263,29 @@ static uint32_t *slot_sequence(size_t n, size_t k, enum pos pos)
 	return at;
 }
 
-static void measure(struct side *s, uint64_t base, size_t k,
-		    uint32_t *const at[NPOS], struct figs *f)
+/*
+ * measure() - every pair at both positions on side @s: best of 3 runs.
+ * With a second side @o (uvma, the kernel's twin), each pair's three runs
+ * on @s are followed at once by its three on @o, so that both figures of a
+ * row come from the same fraction of a second and a change in the host's
+ * speed moves both.  (Alternating single runs would be closer still, but
+ * then each side's runs would start with caches the other had just
+ * filled: the best of three is meant to be a side's warm, steady cost.)
+ */
+static void measure(struct side *s, size_t k, struct side *o, size_t ko,
+		    uint64_t base, uint32_t *const at[NPOS], struct figs *f,
+		    struct figs *fo)
 {
-	for (int p = 0; p < NPAIRS; p++)
-		for (int pos = 0; pos < NPOS; pos++)
-			f->ns[p][pos] = p == P_NOHINT && pos == RANDOM ? 0 :
-					time_pairs(s, p, base, at[pos], k);
+	for (int p = 0; p < NPAIRS; p++) {
+		for (int pos = 0; pos < NPOS; pos++) {
+			bool none = p == P_NOHINT && pos == RANDOM;
+
+			f->ns[p][pos] = none ? 0 : time_pairs(s, p, base, at[pos], k);
+			if (o)
+				fo->ns[p][pos] = none ? 0 :
+						 time_pairs(o, p, base, at[pos], ko);
+		}
+	}
 }
 
 static struct uvma_mm *uvma_side_mm(void)
@@ -270,8 +306,9 @@ static size_t pairs_kernel(void) { return quick ? 2000 : 20000; }
 static size_t pairs_uvma(void) { return quick ? 20000 : 200000; }
 
 /*
- * run_both() - in a forked child: the kernel side, then uvma with the
- * same layout at the same address.  Results come back through a pipe.
+ * run_both() - in a forked child: the layout in the child's own address
+ * space and in a uvma address space at the same address, then every pair
+ * on both, one after the other.  Results come back through a pipe.
  */
 static int run_both(size_t n, struct figs *kern, struct figs *model)
 {
@@ -297,11 +334,22 @@ static int run_both(size_t n, struct figs *kern, struct figs *model)
 		close(fd[0]);
 		for (int pos = 0; pos < NPOS; pos++)
 			at[pos] = slot_sequence(n, pairs_uvma(), pos);
-		base = build(&k, 0, n);
-		measure(&k, base, pairs_kernel(), at, &out[0]);
+		/*
+		 * The kernel's holes must stay free while both sides run: a
+		 * page uvma maps for itself (a slab of VMA records) could land
+		 * in one, and the next MAP_FIXED there would unmap it.  So uvma
+		 * builds its layout, and runs each pair once to reach its
+		 * steady state, while the kernel's region is still one mapping
+		 * without holes.
+		 */
+		base = region(&k, 0, n);
 		u.mm = uvma_side_mm();
 		build(&u, base, n);
-		measure(&u, base, pairs_uvma(), at, &out[1]);
+		for (int p = 0; p < NPAIRS; p++)
+			pair_fn[p](&u, base, n / 2);
+		carve(&k, base, n);
+		measure(&k, pairs_kernel(), &u, pairs_uvma(), base, at, &out[0],
+			&out[1]);
 		uvma_mm_destroy(u.mm);
 		if (write(fd[1], out, sizeof(out)) != (ssize_t)sizeof(out))
 			_exit(1);
@@ -357,20 +405,44 @@ static double unit_suite_seconds(const char *path)
 	return (bench_now_ns() - t0) / 1e9;
 }
 
+/* median() - the median of @v[0..n) (sorts it). */
+static double median(double *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * print_row() - one row: kernel and uvma ns per pair (medians over the
+ * repeats) and their ratio; with repeats, the range of the ratios the
+ * single runs gave, @lo..@hi.
+ */
 static void print_row(const char *pname, const char *posname, size_t n,
-		      double k, double u)
+		      double k, double u, double lo, double hi)
 {
 	if (k > 0)
-		printf("  %-7s %-6s %8zu %10.0f %10.1f %8.1fx\n", pname, posname,
+		printf("  %-7s %-6s %8zu %10.0f %10.1f %8.1fx", pname, posname,
 		       n, k, u, k / u);
 	else
-		printf("  %-7s %-6s %8zu %10s %10.1f %9s\n", pname, posname, n,
+		printf("  %-7s %-6s %8zu %10s %10.1f %9s", pname, posname, n,
 		       "-", u, "-");
+	if (lo > 0)
+		printf("  %5.1f-%.1fx", lo, hi);
+	printf("\n");
 }
 
 int main(int argc, char **argv)
 {
-	static struct figs kern[NSIZES], model[NSIZES], big;
+	static struct figs runs_k[MAX_REPEAT][NSIZES], runs_u[MAX_REPEAT][NSIZES];
+	static struct figs runs_big[MAX_REPEAT], kern[NSIZES], model[NSIZES], big;
+	static double lo[NSIZES][NPAIRS][NPOS], hi[NSIZES][NPAIRS][NPOS];
+	int repeat = 1;
 	char unit_default[4096];
 	const char *unit = NULL;
 	double worst_ratio = 1e30, worst_scale = 0, secs, bpv5, bpv6, miss60k, miss1m;
@@ -381,8 +453,12 @@ int main(int argc, char **argv)
 			quick = true;
 		else if (!strcmp(argv[i], "--unit") && i + 1 < argc)
 			unit = argv[++i];
+		else if (!strcmp(argv[i], "--repeat") && i + 1 < argc &&
+			 atoi(argv[i + 1]) >= 1 && atoi(argv[i + 1]) <= MAX_REPEAT)
+			repeat = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: bench_kernel [--quick] [--unit PATH]\n");
+			fprintf(stderr, "usage: bench_kernel [--quick] [--repeat R (1-%d)] "
+				"[--unit PATH]\n", MAX_REPEAT);
 			return 2;
 		}
 	}
@@ -399,29 +475,63 @@ int main(int argc, char **argv)
 		}
 	}
 
-	for (size_t s = 0; s < NSIZES; s++)
-		run_both(sizes[s], &kern[s], &model[s]);
-	{
-		struct side u = { "uvma", uvma_side_mm() };
+	for (int r = 0; r < repeat; r++) {
+		struct side u = { "uvma", NULL };
 		uint32_t *at[NPOS];
 
+		for (size_t s = 0; s < NSIZES; s++)
+			run_both(sizes[s], &runs_k[r][s], &runs_u[r][s]);
+		u.mm = uvma_side_mm();
 		for (int pos = 0; pos < NPOS; pos++)
 			at[pos] = slot_sequence(BIG_N, pairs_uvma(), pos);
 		build(&u, UVMA_BASE, BIG_N);
-		measure(&u, UVMA_BASE, pairs_uvma(), at, &big);
+		measure(&u, pairs_uvma(), NULL, 0, UVMA_BASE, at, &runs_big[r], NULL);
 		uvma_mm_destroy(u.mm);
 		for (int pos = 0; pos < NPOS; pos++)
 			free(at[pos]);
 	}
+	/* Each figure: the median over the repeats (the one run when 1). */
+	for (int p = 0; p < NPAIRS; p++) {
+		for (int pos = 0; pos < NPOS; pos++) {
+			double v[3][MAX_REPEAT];
 
-	printf("uvma vs the live kernel: ns per pair of calls, best of 3%s\n"
-	       "N VMAs of 3 pages, each followed by a 1-page hole, protections alternating\n"
+			for (size_t s = 0; s < NSIZES; s++) {
+				lo[s][p][pos] = 1e30;
+				hi[s][p][pos] = 0;
+				for (int r = 0; r < repeat; r++) {
+					double k = runs_k[r][s].ns[p][pos];
+					double u = runs_u[r][s].ns[p][pos];
+
+					v[0][r] = k;
+					v[1][r] = u;
+					if (repeat > 1 && u > 0) {
+						lo[s][p][pos] = k / u < lo[s][p][pos] ? k / u : lo[s][p][pos];
+						hi[s][p][pos] = k / u > hi[s][p][pos] ? k / u : hi[s][p][pos];
+					}
+				}
+				kern[s].ns[p][pos] = median(v[0], repeat);
+				model[s].ns[p][pos] = median(v[1], repeat);
+				if (repeat == 1 || hi[s][p][pos] == 0)
+					lo[s][p][pos] = hi[s][p][pos] = 0;
+			}
+			for (int r = 0; r < repeat; r++)
+				v[2][r] = runs_big[r].ns[p][pos];
+			big.ns[p][pos] = median(v[2], repeat);
+		}
+	}
+
+	printf("uvma vs the live kernel: ns per pair of calls, best of 3%s",
+	       quick ? " (--quick)" : "");
+	if (repeat > 1)
+		printf(";\nthe median of %d such figures, each from new address spaces (the\n"
+		       "range: the ratios of the single runs)", repeat);
+	printf("\nN VMAs of 3 pages, each followed by a 1-page hole, protections alternating\n"
+	       "each row: the kernel's runs, then at once uvma's\n"
 	       "uvma's tree searches: %s\n"
 	       "load average (1 min): %.2f at the start, %.2f after the timings\n\n",
-	       quick ? " (--quick)" : "", mt_simd(-1) ? "AVX-512" : "portable",
-	       load0, bench_loadavg());
-	printf("  %-7s %-6s %8s %10s %10s %9s\n", "pair", "pos", "N", "kernel",
-	       "uvma", "ratio");
+	       mt_simd(-1) ? "AVX-512" : "portable", load0, bench_loadavg());
+	printf("  %-7s %-6s %8s %10s %10s %9s%s\n", "pair", "pos", "N", "kernel",
+	       "uvma", "ratio", repeat > 1 ? "  range" : "");
 	for (int p = 0; p < NPAIRS; p++) {
 		for (int pos = 0; pos < NPOS; pos++) {
 			if (p == P_NOHINT && pos == RANDOM)
@@ -429,12 +539,13 @@ int main(int argc, char **argv)
 			for (size_t s = 0; s < NSIZES; s++) {
 				double k = kern[s].ns[p][pos], u = model[s].ns[p][pos];
 
-				print_row(pair_names[p], pos_names[pos], sizes[s], k, u);
+				print_row(pair_names[p], pos_names[pos], sizes[s], k, u,
+					  lo[s][p][pos], hi[s][p][pos]);
 				if (k / u < worst_ratio)
 					worst_ratio = k / u;
 			}
 			print_row(pair_names[p], pos_names[pos], BIG_N, 0,
-				  big.ns[p][pos]);
+				  big.ns[p][pos], 0, 0);
 			if (big.ns[p][pos] / model[0].ns[p][pos] > worst_scale)
 				worst_scale = big.ns[p][pos] / model[0].ns[p][pos];
 		}

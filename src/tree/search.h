@@ -215,14 +215,17 @@ MT_V(descend)(const struct mt_tree *t, uint64_t a, struct path *p, uint64_t *spa
 		 * and values are needed as soon as its starts are counted: ask
 		 * for them now, so that one wait covers every line of the leaf
 		 * instead of two waits in a row.  (In smaller trees these lines
-		 * are cached and the requests cost more than they save.)
+		 * are cached and the requests cost more than they save.)  Nodes
+		 * are not line-aligned, so step by lines from the ends to the
+		 * leaf's last byte, which may start one more line.
 		 */
-		__builtin_prefetch(&LF(n)->e.n.e[0]);
-		__builtin_prefetch(&LF(n)->e.n.e[MT_NCAP - 1]);
-		__builtin_prefetch(&LF(n)->e.n.v[0]);
-		__builtin_prefetch(&LF(n)->e.n.v[8]);
-		__builtin_prefetch(&LF(n)->e.n.v[16]);
-		__builtin_prefetch(&LF(n)->e.n.v[MT_NCAP - 1]);
+		const char *c = (const char *)&LF(n)->e.n.e[0];
+		const char *last = (const char *)(LF(n) + 1) - 1;
+
+#pragma GCC unroll 8
+		for (; c < last; c += 64)
+			__builtin_prefetch(c);
+		__builtin_prefetch(last);
 	}
 	if (p)
 		p->depth = d;

@@ -306,11 +306,14 @@ static size_t pairs_kernel(void) { return quick ? 2000 : 20000; }
 static size_t pairs_uvma(void) { return quick ? 20000 : 200000; }
 
 /*
- * run_both() - in a forked child: the layout in the child's own address
+ * run_child() - in a forked child: the layout in the child's own address
  * space and in a uvma address space at the same address, then every pair
- * on both, one after the other.  Results come back through a pipe.
+ * on both, one after the other; or (@kern NULL) uvma alone, at UVMA_BASE.
+ * Results come back through a pipe.  Every run is a new child, so every
+ * repeat starts from the same state: nothing of one is left in the next
+ * one's heap.
  */
-static int run_both(size_t n, struct figs *kern, struct figs *model)
+static void run_child(size_t n, struct figs *kern, struct figs *model)
 {
 	struct figs out[2];
 	int fd[2], status;
@@ -332,24 +335,34 @@ static int run_both(size_t n, struct figs *kern, struct figs *model)
 		uint64_t base;
 
 		close(fd[0]);
+		memset(out, 0, sizeof(out));
 		for (int pos = 0; pos < NPOS; pos++)
 			at[pos] = slot_sequence(n, pairs_uvma(), pos);
-		/*
-		 * The kernel's holes must stay free while both sides run: a
-		 * page uvma maps for itself (a slab of VMA records) could land
-		 * in one, and the next MAP_FIXED there would unmap it.  So uvma
-		 * builds its layout, and runs each pair once to reach its
-		 * steady state, while the kernel's region is still one mapping
-		 * without holes.
-		 */
-		base = region(&k, 0, n);
 		u.mm = uvma_side_mm();
-		build(&u, base, n);
-		for (int p = 0; p < NPAIRS; p++)
-			pair_fn[p](&u, base, n / 2);
-		carve(&k, base, n);
-		measure(&k, pairs_kernel(), &u, pairs_uvma(), base, at, &out[0],
-			&out[1]);
+		if (!kern) {
+			build(&u, UVMA_BASE, n);
+			measure(&u, pairs_uvma(), NULL, 0, UVMA_BASE, at, &out[1], NULL);
+		} else {
+			/*
+			 * The kernel's holes must stay free while both sides
+			 * run: a page uvma maps for itself (a slab of VMA
+			 * records) could land in one, and the next MAP_FIXED
+			 * there would unmap it.  So uvma builds its layout, and
+			 * runs each pair once to reach its steady state (the
+			 * most records it holds: two more than the layout's),
+			 * while the kernel's region is still one mapping
+			 * without holes.  A pair that needed more records
+			 * during the timings than in this warm-up would break
+			 * that, loudly: a crash or a failed call.
+			 */
+			base = region(&k, 0, n);
+			build(&u, base, n);
+			for (int p = 0; p < NPAIRS; p++)
+				pair_fn[p](&u, base, n / 2);
+			carve(&k, base, n);
+			measure(&k, pairs_kernel(), &u, pairs_uvma(), base, at,
+				&out[0], &out[1]);
+		}
 		uvma_mm_destroy(u.mm);
 		if (write(fd[1], out, sizeof(out)) != (ssize_t)sizeof(out))
 			_exit(1);
@@ -363,9 +376,9 @@ static int run_both(size_t n, struct figs *kern, struct figs *model)
 		exit(1);
 	}
 	close(fd[0]);
-	*kern = out[0];
+	if (kern)
+		*kern = out[0];
 	*model = out[1];
-	return 0;
 }
 
 /* bytes_per_vma() - library bytes over VMAs for an address space of @n. */
@@ -403,6 +416,15 @@ static double unit_suite_seconds(const char *path)
 	    WEXITSTATUS(status) != 0)
 		return -1;
 	return (bench_now_ns() - t0) / 1e9;
+}
+
+/* repeat_arg() - @arg as a repeat count (1 to MAX_REPEAT), or 0. */
+static int repeat_arg(const char *arg)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	return *arg && !*end && v >= 1 && v <= MAX_REPEAT ? (int)v : 0;
 }
 
 /* median() - the median of @v[0..n) (sorts it). */
@@ -454,8 +476,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--unit") && i + 1 < argc)
 			unit = argv[++i];
 		else if (!strcmp(argv[i], "--repeat") && i + 1 < argc &&
-			 atoi(argv[i + 1]) >= 1 && atoi(argv[i + 1]) <= MAX_REPEAT)
-			repeat = atoi(argv[++i]);
+			 (repeat = repeat_arg(argv[i + 1])) > 0)
+			i++;
 		else {
 			fprintf(stderr, "usage: bench_kernel [--quick] [--repeat R (1-%d)] "
 				"[--unit PATH]\n", MAX_REPEAT);
@@ -476,19 +498,9 @@ int main(int argc, char **argv)
 	}
 
 	for (int r = 0; r < repeat; r++) {
-		struct side u = { "uvma", NULL };
-		uint32_t *at[NPOS];
-
 		for (size_t s = 0; s < NSIZES; s++)
-			run_both(sizes[s], &runs_k[r][s], &runs_u[r][s]);
-		u.mm = uvma_side_mm();
-		for (int pos = 0; pos < NPOS; pos++)
-			at[pos] = slot_sequence(BIG_N, pairs_uvma(), pos);
-		build(&u, UVMA_BASE, BIG_N);
-		measure(&u, pairs_uvma(), NULL, 0, UVMA_BASE, at, &runs_big[r], NULL);
-		uvma_mm_destroy(u.mm);
-		for (int pos = 0; pos < NPOS; pos++)
-			free(at[pos]);
+			run_child(sizes[s], &runs_k[r][s], &runs_u[r][s]);
+		run_child(BIG_N, NULL, &runs_big[r]);
 	}
 	/* Each figure: the median over the repeats (the one run when 1). */
 	for (int p = 0; p < NPAIRS; p++) {

@@ -427,8 +427,8 @@ static int repeat_arg(const char *arg)
 	return *arg && !*end && v >= 1 && v <= MAX_REPEAT ? (int)v : 0;
 }
 
-/* median() - the median of @v[0..n) (sorts it). */
-static double median(double *v, int n)
+/* sort() - @v[0..n) in ascending order (n is at most MAX_REPEAT). */
+static void sort(double *v, int n)
 {
 	for (int i = 1; i < n; i++)
 		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
@@ -437,6 +437,12 @@ static double median(double *v, int n)
 			v[j] = v[j - 1];
 			v[j - 1] = t;
 		}
+}
+
+/* median() - the median of @v[0..n) (sorts it). */
+static double median(double *v, int n)
+{
+	sort(v, n);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -502,33 +508,35 @@ int main(int argc, char **argv)
 			run_child(sizes[s], &runs_k[r][s], &runs_u[r][s]);
 		run_child(BIG_N, NULL, &runs_big[r]);
 	}
-	/* Each figure: the median over the repeats (the one run when 1). */
+	/*
+	 * Each figure: the median over the repeats (the one run when 1); with
+	 * repeats, each row's range: the smallest and largest single ratio.
+	 */
 	for (int p = 0; p < NPAIRS; p++) {
 		for (int pos = 0; pos < NPOS; pos++) {
-			double v[3][MAX_REPEAT];
+			double k[MAX_REPEAT], u[MAX_REPEAT], q[MAX_REPEAT];
 
 			for (size_t s = 0; s < NSIZES; s++) {
-				lo[s][p][pos] = 1e30;
-				hi[s][p][pos] = 0;
-				for (int r = 0; r < repeat; r++) {
-					double k = runs_k[r][s].ns[p][pos];
-					double u = runs_u[r][s].ns[p][pos];
+				int nq = 0;
 
-					v[0][r] = k;
-					v[1][r] = u;
-					if (repeat > 1 && u > 0) {
-						lo[s][p][pos] = k / u < lo[s][p][pos] ? k / u : lo[s][p][pos];
-						hi[s][p][pos] = k / u > hi[s][p][pos] ? k / u : hi[s][p][pos];
-					}
+				for (int r = 0; r < repeat; r++) {
+					k[r] = runs_k[r][s].ns[p][pos];
+					u[r] = runs_u[r][s].ns[p][pos];
+					if (u[r] > 0)
+						q[nq++] = k[r] / u[r];
 				}
-				kern[s].ns[p][pos] = median(v[0], repeat);
-				model[s].ns[p][pos] = median(v[1], repeat);
-				if (repeat == 1 || hi[s][p][pos] == 0)
-					lo[s][p][pos] = hi[s][p][pos] = 0;
+				kern[s].ns[p][pos] = median(k, repeat);
+				model[s].ns[p][pos] = median(u, repeat);
+				lo[s][p][pos] = hi[s][p][pos] = 0;
+				if (repeat > 1 && nq > 0) {
+					sort(q, nq);
+					lo[s][p][pos] = q[0];
+					hi[s][p][pos] = q[nq - 1];
+				}
 			}
 			for (int r = 0; r < repeat; r++)
-				v[2][r] = runs_big[r].ns[p][pos];
-			big.ns[p][pos] = median(v[2], repeat);
+				u[r] = runs_big[r].ns[p][pos];
+			big.ns[p][pos] = median(u, repeat);
 		}
 	}
 

@@ -248,21 +248,34 @@ static struct mt_leaf *MT_V(walk)(const struct mt_tree *t, uint64_t a,
 	return MT_V(descend)(t, a, p, NULL);
 }
 
+/*
+ * leaf_for() - the leaf a search for @a starts from: the finger when it
+ * answers for @a, else the leaf a descent reaches, which becomes the
+ * finger.  NULL when the tree is empty.
+ */
+static inline __attribute__((always_inline)) struct mt_leaf *
+MT_V(leaf_for)(const struct mt_tree *t, uint64_t a)
+{
+	struct mt_leaf *l = finger(t, a);
+	uint64_t span[2];
+
+	if (l)
+		return l;
+	l = MT_V(descend)(t, a, NULL, span);
+	if (l)
+		finger_set(t, l, span[0], span[1]);
+	return l;
+}
+
 /* find_pos() - leaf and slot of the first entry ending above @a; 0 if none. */
 static int MT_V(find_pos)(const struct mt_tree *t, uint64_t a,
 			  struct mt_leaf **leaf, int *slot)
 {
-	struct mt_leaf *l = finger(t, a);
+	struct mt_leaf *l = MT_V(leaf_for)(t, a);
 	int r;
 
-	if (!l) {
-		uint64_t span[2];
-
-		l = MT_V(descend)(t, a, NULL, span);
-		if (!l)
-			return 0;
-		finger_set(t, l, span[0], span[1]);
-	}
+	if (!l)
+		return 0;
 	r = MT_V(leaf_rank)(l, a);
 	if (!t->writing) {
 		struct mt_tree *w = (struct mt_tree *)t;	/* a cache: see tree.h */
@@ -299,15 +312,9 @@ static int MT_V(find_prev_pos)(const struct mt_tree *t, uint64_t a,
 
 	if (a == 0)
 		return 0;
-	l = finger(t, a - 1);
-	if (!l) {
-		uint64_t span[2];
-
-		l = MT_V(descend)(t, a - 1, NULL, span);
-		if (!l)
-			return 0;
-		finger_set(t, l, span[0], span[1]);
-	}
+	l = MT_V(leaf_for)(t, a - 1);
+	if (!l)
+		return 0;
 	r = MT_V(leaf_rank)(l, a - 1);
 	if (r > 0) {
 		*leaf = l;
@@ -326,17 +333,11 @@ static int MT_V(find_prev_pos)(const struct mt_tree *t, uint64_t a,
 static void *MT_V(load)(const struct mt_tree *t, uint64_t addr,
 			uint64_t *start, uint64_t *end)
 {
-	const struct mt_leaf *l = finger(t, addr);
+	const struct mt_leaf *l = MT_V(leaf_for)(t, addr);
 	int r;
 
-	if (!l) {
-		uint64_t span[2];
-
-		l = MT_V(descend)(t, addr, NULL, span);
-		if (!l)
-			return NULL;
-		finger_set(t, l, span[0], span[1]);
-	}
+	if (!l)
+		return NULL;
 	r = MT_V(leaf_rank)(l, addr);
 	if (r == 0 || ee(l, r - 1) <= addr)
 		return NULL;

@@ -999,6 +999,7 @@ TEST(tree_gap_new_last_leaf)
 TEST(tree_gap_equal_largest)
 {
 	const uint64_t P = 0x1000, n = 400;
+	const uint64_t top = 2 * (n - 1) * P - 1;	/* below the last entry */
 	struct mt_tree t;
 	uint64_t a = 0;
 
@@ -1014,20 +1015,20 @@ TEST(tree_gap_equal_largest)
 			CHECK(erase_ok(&t, y, y + P));
 			CHECK(store_ok(&t, x, x + P, LV('a')));
 			ASSERT_EQ(mt_validate(&t), 0);
-			/* the only free run of three pages below the last entry */
-			ASSERT_EQ(mt_gap_lowest(&t, 0, 2 * (n - 1) * P - 1, 3 * P, 0, 0, &a), 0);
+			/* the only free run of three pages below top */
+			ASSERT_EQ(mt_gap_lowest(&t, 0, top, 3 * P, 0, 0, &a), 0);
 			ASSERT_EQ_X(a, y - P);
-			ASSERT_EQ(mt_gap_highest(&t, 0, 2 * (n - 1) * P - 1, 3 * P, 0, 0, &a), 0);
+			ASSERT_EQ(mt_gap_highest(&t, 0, top, 3 * P, 0, 0, &a), 0);
 			ASSERT_EQ_X(a, y - P);
 			/* and the other way round: fill y, keep x */
 			CHECK(erase_ok(&t, x, x + P));
 			CHECK(store_ok(&t, y, y + P, LV('a')));
 			ASSERT_EQ(mt_validate(&t), 0);
-			ASSERT_EQ(mt_gap_lowest(&t, 0, 2 * (n - 1) * P - 1, 3 * P, 0, 0, &a), 0);
+			ASSERT_EQ(mt_gap_lowest(&t, 0, top, 3 * P, 0, 0, &a), 0);
 			ASSERT_EQ_X(a, x - P);
 			CHECK(store_ok(&t, x, x + P, LV('a')));
 			ASSERT_EQ(mt_validate(&t), 0);
-			ASSERT_EQ(mt_gap_lowest(&t, 0, 2 * (n - 1) * P - 1, 3 * P, 0, 0, &a), -ENOENT);
+			ASSERT_EQ(mt_gap_lowest(&t, 0, top, 3 * P, 0, 0, &a), -ENOENT);
 		}
 	}
 	mt_destroy(&t);

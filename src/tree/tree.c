@@ -644,7 +644,7 @@ static inline int inner_slot(const struct mt_inner *n, uint64_t a)
 
 static inline int leaf_rank(const struct mt_leaf *l, uint64_t a)
 {
-	return leaf_rank_base(l, a);
+	return SIMD_CALL(rank, l, a);
 }
 
 static struct mt_leaf *walk(const struct mt_tree *t, uint64_t a, struct path *p)

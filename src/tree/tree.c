@@ -182,12 +182,44 @@ static void leaf_shift(struct mt_leaf *l, int from, int by)
 {
 	int c = l->h.count;
 
-	leaf_move(l, from, from + by, c - from);
-	if (by < 0) {
-		if (l->h.wide)
-			l->e.w.s[c - 1] = UINT64_MAX;
-		else
-			l->e.n.s[c - 1] = UINT32_MAX;
+	/*
+	 * Element loops, whatever gcc makes of them: in bench_tree, stores in
+	 * address order ran 2-3 ns slower through leaf_move()'s memmove()s.
+	 */
+	if (l->h.wide) {
+		struct { uint64_t *s, *e; void **v; } w = { l->e.w.s, l->e.w.e, l->e.w.v };
+
+		if (by > 0) {
+			for (int i = c; i > from; i--) {
+				w.s[i] = w.s[i - 1];
+				w.e[i] = w.e[i - 1];
+				w.v[i] = w.v[i - 1];
+			}
+		} else {
+			for (int i = from; i < c; i++) {
+				w.s[i - 1] = w.s[i];
+				w.e[i - 1] = w.e[i];
+				w.v[i - 1] = w.v[i];
+			}
+			w.s[c - 1] = UINT64_MAX;
+		}
+	} else {
+		struct { uint32_t *s, *e; void **v; } w = { l->e.n.s, l->e.n.e, l->e.n.v };
+
+		if (by > 0) {
+			for (int i = c; i > from; i--) {
+				w.s[i] = w.s[i - 1];
+				w.e[i] = w.e[i - 1];
+				w.v[i] = w.v[i - 1];
+			}
+		} else {
+			for (int i = from; i < c; i++) {
+				w.s[i - 1] = w.s[i];
+				w.e[i - 1] = w.e[i];
+				w.v[i - 1] = w.v[i];
+			}
+			w.s[c - 1] = UINT32_MAX;
+		}
 	}
 	l->h.count = (uint16_t)(c + by);
 }

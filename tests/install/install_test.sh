@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 # install_test.sh BUILD SRC CC CMAKE [FLAGS] - install BUILD into a fresh
 # prefix, build examples/embed.c against the installed library through
-# pkg-config and through find_package(uvma), and run both.  FLAGS are what
+# pkg-config and through find_package(uvma), and run both; then link the
+# installed libuvma.a into a program that has functions of its own named
+# like every internal symbol of the library.  FLAGS are what
 # the library was built with that its consumers need too (sanitizers).
 set -euo pipefail
 build=$1 src=$2 cc=$3 cmake=$4 flags=${5:-}
@@ -44,7 +46,51 @@ grep -q "$libdir/libuvma.so" "$tmp/ldd.out" ||
 "$tmp/consumer/embed_static" >"$tmp/static.out"
 cmp "$tmp/pc.out" "$tmp/shared.out"
 cmp "$tmp/pc.out" "$tmp/static.out"
+
+# A program with functions of its own named like every global symbol of the
+# library's internal build (find_vma, mt_store, get_unmapped_area, ...)
+# links the installed libuvma.a and runs: no internal name is in its way.
+# (Not the names a program may not define: those reserved to the compiler,
+# "__" or "_" and a capital, such as ASan's, and our own __vma_link.)
+nm -g --defined-only "$build/libuvma_internal.a" | awk 'NF == 3 {print $3}' |
+	grep -v '^uvma_' | grep -E '^[A-Za-z][A-Za-z0-9_]*$|^_[a-z][A-Za-z0-9_]*$' |
+	sort -u >"$tmp/internal"
+[ "$(wc -l <"$tmp/internal")" -ge 20 ] ||
+	{ echo "only $(wc -l <"$tmp/internal") internal names found"; exit 1; }
+{
+	echo '#include <stdio.h>'
+	echo '#include <uvma/uvma.h>'
+	awk '{printf "int %s(void);\nint %s(void) { return %d; }\n", $1, $1, NR}' "$tmp/internal"
+	echo 'static int (*const own[])(void) = {'
+	awk '{printf "\t%s,\n", $1}' "$tmp/internal"
+	echo '};'
+	echo 'int main(void)'
+	echo '{'
+	echo '	struct uvma_config cfg;'
+	echo '	struct uvma_mm *mm;'
+	echo '	long sum = 0, n = (long)(sizeof(own) / sizeof(own[0]));'
+	echo '	int64_t a;'
+	echo '	for (long i = 0; i < n; i++)'
+	echo '		sum += own[i]();'
+	echo '	uvma_config_init(&cfg);'
+	echo '	if (uvma_mm_create(&cfg, &mm))'
+	echo '		return 1;'
+	echo '	a = uvma_mmap(mm, 0, 8192, UVMA_PROT_READ, UVMA_MAP_PRIVATE | UVMA_MAP_ANONYMOUS, NULL, 0);'
+	echo '	if (a <= 0 || uvma_munmap(mm, (uint64_t)a, 4096))'
+	echo '		return 1;'
+	echo '	uvma_mm_destroy(mm);'
+	echo '	printf("%ld own functions, sum %ld\n", n, sum);'
+	echo '	return sum == n * (n + 1) / 2 ? 0 : 1;'
+	echo '}'
+} >"$tmp/clash.c"
+# shellcheck disable=SC2086
+"$cc" $flags -std=c11 -Wall -Wextra -Werror -I"$prefix/include" -o "$tmp/clash" \
+	"$tmp/clash.c" "$libdir/libuvma.a" >"$tmp/clash.log" 2>&1 ||
+	{ echo "a program with the library's internal names does not link libuvma.a:"
+	  head -20 "$tmp/clash.log"; exit 1; }
+"$tmp/clash" >"$tmp/clash.out" || { echo "clash program failed"; cat "$tmp/clash.out"; exit 1; }
+
 # The example's own self-check passed (it exits non-zero otherwise); its
 # output ends with the maps it printed.
 grep -q "^mirror matches" "$tmp/pc.out" && grep -q "^embed: ok$" "$tmp/pc.out" || { cat "$tmp/pc.out"; exit 1; }
-echo "install, pkg-config and find_package: ok"
+echo "install, pkg-config, find_package and $(wc -l <"$tmp/internal") internal names free: ok"

@@ -962,7 +962,9 @@ void uvma_text_free(char *text);
  * (VmFlags when present, else from the permission letters as a plain
  * mmap would have made them); "Anonymous:" above 0 kB marks the VMA as
  * faulted (it gets an anon_vma as a first write fault would, reusing a
- * compatible neighbour's: a snapshot cannot tell which VMAs share one);
+ * compatible neighbour's: a snapshot cannot tell which VMAs share one,
+ * nor show an anon_vma whose pages were all dropped, e.g. by
+ * MADV_DONTNEED: such a VMA imports as never faulted);
  * [heap] sets start_brk/brk, [stack] start_stack,
  * [vdso]/[vvar]/[vvar_vclock] become special mappings, [vsyscall] is
  * skipped, [anon:NAME] sets the anon name.

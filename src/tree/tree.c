@@ -943,7 +943,9 @@ static void path_fix(struct path *p, int lvl, uint64_t g)
  * exactly when the leaf has such a gap, and otherwise it is the largest.
  * The gaps between the leaf's own entries come first: the gap before its
  * first entry needs the previous leaf, which a write has not touched (at
- * random positions, a cache miss of its own).
+ * random positions, a cache miss of its own).  leaf_gap() keeps loops of
+ * its own: as leaf_gap_upto(l, UINT64_MAX) it cost 12 more instructions a
+ * store+erase pair (callgrind), for the early exit it never takes.
  */
 static uint64_t leaf_gap_upto(const struct mt_leaf *l, uint64_t g)
 {

@@ -64,24 +64,26 @@ nm -g --defined-only "$build/libuvma_internal.a" | awk 'NF == 3 {print $3}' |
 	echo 'static int (*const own[])(void) = {'
 	awk '{printf "\t%s,\n", $1}' "$tmp/internal"
 	echo '};'
-	echo 'int main(void)'
-	echo '{'
-	echo '	struct uvma_config cfg;'
-	echo '	struct uvma_mm *mm;'
-	echo '	long sum = 0, n = (long)(sizeof(own) / sizeof(own[0]));'
-	echo '	int64_t a;'
-	echo '	for (long i = 0; i < n; i++)'
-	echo '		sum += own[i]();'
-	echo '	uvma_config_init(&cfg);'
-	echo '	if (uvma_mm_create(&cfg, &mm))'
-	echo '		return 1;'
-	echo '	a = uvma_mmap(mm, 0, 8192, UVMA_PROT_READ, UVMA_MAP_PRIVATE | UVMA_MAP_ANONYMOUS, NULL, 0);'
-	echo '	if (a <= 0 || uvma_munmap(mm, (uint64_t)a, 4096))'
-	echo '		return 1;'
-	echo '	uvma_mm_destroy(mm);'
-	echo '	printf("%ld own functions, sum %ld\n", n, sum);'
-	echo '	return sum == n * (n + 1) / 2 ? 0 : 1;'
-	echo '}'
+	cat <<'EOF'
+int main(void)
+{
+	struct uvma_config cfg;
+	struct uvma_mm *mm;
+	long sum = 0, n = (long)(sizeof(own) / sizeof(own[0]));
+	int64_t a;
+	for (long i = 0; i < n; i++)
+		sum += own[i]();
+	uvma_config_init(&cfg);
+	if (uvma_mm_create(&cfg, &mm))
+		return 1;
+	a = uvma_mmap(mm, 0, 8192, UVMA_PROT_READ, UVMA_MAP_PRIVATE | UVMA_MAP_ANONYMOUS, NULL, 0);
+	if (a <= 0 || uvma_munmap(mm, (uint64_t)a, 4096))
+		return 1;
+	uvma_mm_destroy(mm);
+	printf("%ld own functions, sum %ld\n", n, sum);
+	return sum == n * (n + 1) / 2 ? 0 : 1;
+}
+EOF
 } >"$tmp/clash.c"
 # shellcheck disable=SC2086
 "$cc" $flags -std=c11 -Wall -Wextra -Werror -I"$prefix/include" -o "$tmp/clash" \

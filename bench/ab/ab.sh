@@ -10,16 +10,17 @@
 # working tree as it is (uncommitted changes included).  Each is built in
 # Release (the installed libuvma.a: one object, link-time optimised with
 # GCC) under $AB_DIR (default: a new directory under ${TMPDIR:-/tmp}),
-# its API renamed to A_uvma_* / B_uvma_* with objcopy, and both are linked
-# into one abpair program, which is run with the remaining arguments, e.g.
+# its global names prefixed with A_ / B_ by objcopy, and both are linked
+# into abpair, which runs $AB_PROCS times (default 8) with the remaining
+# arguments; the last line is the median of the processes' B/A, e.g.
 #
-#   bench/ab/ab.sh HEAD . --op fixed --n 60000 --rounds 300
+#   bench/ab/ab.sh HEAD . --op fixed --n 60000 --rounds 40
 #
 # Needs git, cmake, a C compiler, nm and objcopy (binutils).
 set -eu
 
 if [ $# -lt 2 ]; then
-	sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 fi
 rev_a=$1

@@ -155,12 +155,98 @@ static inline int lcap(const struct mt_leaf *l)
 }
 
 /*
+ * The copy of the searches that runs: AVX-512 when the processor (and the
+ * kernel, which must save the registers) has it, unless mt_simd(0) said
+ * otherwise.  Set before main() runs; a plain int, read on every search
+ * and by leaf_shift().
+ */
+static int mt_avx512;
+
+#if MT_HAVE_AVX512
+/*
+ * A narrow leaf's arrays as they lie in memory: the starts fill two 64-byte
+ * registers exactly, the ends' second register reaches 16 bytes into the
+ * values (e[28..31] lie on v[0..1]), the values take three registers and
+ * half of a fourth, which must not be read past the leaf's end.
+ */
+_Static_assert(MT_NSLOT == 32 && MT_NCAP == 28, "shift_narrow() counts lanes");
+_Static_assert(offsetof(struct mt_leaf, e.n.e) == offsetof(struct mt_leaf, e.n.s) + 128 &&
+	       offsetof(struct mt_leaf, e.n.v) == offsetof(struct mt_leaf, e.n.e) + 112 &&
+	       offsetof(struct mt_leaf, e.n.v) + 28 * sizeof(void *) <= MT_LEAF_SIZE,
+	       "shift_narrow() knows the narrow layout");
+
+/*
+ * shift_narrow() - leaf_shift() of a narrow leaf in AVX-512 registers: each
+ * array is read whole, moved one lane across its registers (valign), blended
+ * with what it held outside the moving slots and written back whole; no
+ * loop and no call.  Opening slot from (+1) moves lanes [from, 31] up; the
+ * top start lane takes the sentinel below it.  Closing slot from - 1 (-1)
+ * moves lanes [from, 31] down and an all-ones lane in at the top: the new
+ * sentinel.  The ends' lanes 28-31 are v[0..1]: the values' first
+ * register, read before any store and written after the ends, puts them
+ * back.  Lanes at and past the new count are unused slots: what lands there
+ * does not matter.
+ */
+__attribute__((target("avx512f,avx512bw"))) static void
+shift_narrow(struct mt_leaf *l, int from, int by)
+{
+	uint32_t *s = l->e.n.s, *e = l->e.n.e;
+	long long *v = (long long *)(void *)l->e.n.v;
+	/* one bit a lane, from the first lane that moves up */
+	uint32_t m = 0xffffffffu << (by > 0 ? from + 1 : from - 1);
+	__m512i ones = _mm512_set1_epi32(-1);
+	__m512i s0 = _mm512_loadu_si512(s), s1 = _mm512_loadu_si512(s + 16);
+	__m512i e0 = _mm512_loadu_si512(e), e1 = _mm512_loadu_si512(e + 16);
+	__m512i v0 = _mm512_loadu_si512(v), v1 = _mm512_loadu_si512(v + 8);
+	__m512i v2 = _mm512_loadu_si512(v + 16);
+	__m512i v3 = _mm512_maskz_loadu_epi64(0x0f, v + 24);
+	__m512i ns0, ns1, ne0, ne1, nv0, nv1, nv2, nv3;
+
+	if (by > 0) {
+		ns0 = _mm512_alignr_epi32(s0, ones, 15);
+		ns1 = _mm512_alignr_epi32(s1, s0, 15);
+		ne0 = _mm512_alignr_epi32(e0, ones, 15);
+		ne1 = _mm512_alignr_epi32(e1, e0, 15);
+		nv0 = _mm512_alignr_epi64(v0, ones, 7);
+		nv1 = _mm512_alignr_epi64(v1, v0, 7);
+		nv2 = _mm512_alignr_epi64(v2, v1, 7);
+		nv3 = _mm512_alignr_epi64(v3, v2, 7);
+	} else {
+		ns0 = _mm512_alignr_epi32(s1, s0, 1);
+		ns1 = _mm512_alignr_epi32(ones, s1, 1);
+		ne0 = _mm512_alignr_epi32(e1, e0, 1);
+		ne1 = _mm512_alignr_epi32(ones, e1, 1);
+		nv0 = _mm512_alignr_epi64(v1, v0, 1);
+		nv1 = _mm512_alignr_epi64(v2, v1, 1);
+		nv2 = _mm512_alignr_epi64(v3, v2, 1);
+		nv3 = _mm512_alignr_epi64(ones, v3, 1);
+	}
+	_mm512_storeu_si512(s, _mm512_mask_blend_epi32((__mmask16)m, s0, ns0));
+	_mm512_storeu_si512(s + 16, _mm512_mask_blend_epi32((__mmask16)(m >> 16), s1, ns1));
+	_mm512_storeu_si512(e, _mm512_mask_blend_epi32((__mmask16)m, e0, ne0));
+	_mm512_storeu_si512(e + 16, _mm512_mask_blend_epi32((__mmask16)(m >> 16), e1, ne1));
+	_mm512_storeu_si512(v, _mm512_mask_blend_epi64((__mmask8)m, v0, nv0));
+	_mm512_storeu_si512(v + 8, _mm512_mask_blend_epi64((__mmask8)(m >> 8), v1, nv1));
+	_mm512_storeu_si512(v + 16, _mm512_mask_blend_epi64((__mmask8)(m >> 16), v2, nv2));
+	_mm512_mask_storeu_epi64(v + 24, (__mmask8)((m >> 24) & 0x0f), nv3);
+	l->h.count = (uint16_t)(l->h.count + by);
+}
+#endif
+
+/*
  * leaf_shift() - move entries [from, count) of @l by @by slots (+1: open a
  * hole at from; -1: close the hole at from - 1), keeping the start sentinels.
  */
 static void leaf_shift(struct mt_leaf *l, int from, int by)
 {
 	int c = l->h.count;
+
+#if MT_HAVE_AVX512
+	if (mt_avx512 && !l->h.wide) {
+		shift_narrow(l, from, by);
+		return;
+	}
+#endif
 
 	/*
 	 * Element loops, whatever gcc makes of them: in bench_tree, stores in
@@ -609,13 +695,6 @@ static inline void *leaf_out(const struct mt_leaf *l, int i, uint64_t *start,
 #pragma GCC pop_options
 #endif
 #endif
-
-/*
- * The copy of the searches that runs: AVX-512 when the processor (and the
- * kernel, which must save the registers) has it, unless mt_simd(0) said
- * otherwise.  Set before main() runs; a plain int, read on every search.
- */
-static int mt_avx512;
 
 #if MT_HAVE_AVX512
 static bool avx512_usable(void)

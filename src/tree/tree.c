@@ -192,7 +192,7 @@ shift_narrow(struct mt_leaf *l, int from, int by)
 {
 	uint32_t *s = l->e.n.s, *e = l->e.n.e;
 	long long *v = (long long *)(void *)l->e.n.v;
-	/* one bit a lane, from the first lane that moves up */
+	/* one bit a lane, set from the lowest lane that changes */
 	uint32_t m = 0xffffffffu << (by > 0 ? from + 1 : from - 1);
 	__m512i ones = _mm512_set1_epi32(-1);
 	__m512i s0 = _mm512_loadu_si512(s), s1 = _mm512_loadu_si512(s + 16);

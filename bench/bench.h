@@ -95,4 +95,20 @@ static inline double bench_loadavg(void)
 	return load;
 }
 
+/*
+ * The layout bench_kernel and bench/ab time: N slots, each a VMA of
+ * BENCH_VPAGES pages of private anonymous memory followed by a one-page
+ * hole, protections alternating (bench_slot_readable()) so that nothing
+ * merges by accident.
+ */
+#define BENCH_PG 4096ull
+#define BENCH_VPAGES 3
+#define BENCH_SLOT ((BENCH_VPAGES + 1) * BENCH_PG)
+
+/* bench_slot_readable() - slot @i's VMA is read-only (else PROT_NONE). */
+static inline int bench_slot_readable(size_t i)
+{
+	return (int)(i & 1);
+}
+
 #endif /* UVMA_BENCH_H */

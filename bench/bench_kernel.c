@@ -56,9 +56,9 @@
 #include "tree/tree.h"		/* mt_simd(): which searches run */
 #include "uvma/uvma.h"
 
-#define PG 4096ull
-#define SLOT (4 * PG)		/* 3-page VMA + 1-page hole */
-#define VPAGES 3
+#define PG BENCH_PG
+#define SLOT BENCH_SLOT		/* 3-page VMA + 1-page hole */
+#define VPAGES BENCH_VPAGES
 #define UVMA_BASE 0x100000000ull	/* where uvma-only runs put the region */
 
 enum pair { P_FIXED, P_MPROT, P_NOHINT, P_MREMAP, NPAIRS };
@@ -134,7 +134,7 @@ static int64_t s_mremap(struct side *s, uint64_t addr, uint64_t old_len,
 
 static int slot_prot(size_t i)
 {
-	return (i & 1) ? PROT_READ : PROT_NONE;
+	return bench_slot_readable(i) ? PROT_READ : PROT_NONE;
 }
 
 /*

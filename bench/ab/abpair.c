@@ -18,8 +18,8 @@
  * (the bench_ab target), A and B are the same library: an A/A run, which
  * shows the method's own spread.
  *
- * The layout is bench_kernel's: N slots of a 3-page private anonymous VMA
- * and a 1-page hole, protections alternating, so nothing merges.  Pairs:
+ * The layout is bench_kernel's (bench.h): N slots of a 3-page private
+ * anonymous VMA and a 1-page hole, protections alternating.  Pairs:
  * fixed (mmap MAP_FIXED of a slot's hole + munmap), mprot (mprotect the
  * middle page rw and back), nohint (mmap of a page without a hint +
  * munmap), mremap (grow a slot's VMA over its hole and shrink it back),
@@ -60,8 +60,9 @@ AB_PROTOS(B_)
 	  uvma_munmap, uvma_mprotect, uvma_mremap, uvma_vma_at, NULL }
 #endif
 
-#define PG 4096ull
-#define SLOT (4 * PG)
+#define PG BENCH_PG
+#define SLOT BENCH_SLOT
+#define VPAGES BENCH_VPAGES
 #define BASE 0x100000000ull
 
 /* One copy of the library: its entry points and its address space. */
@@ -101,8 +102,9 @@ static int build(struct copy *c, uint64_t n)
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t a = BASE + i * SLOT;
 
-		if (c->munmap(c->mm, a + 3 * PG, PG) ||
-		    ((i & 1) && c->mprotect(c->mm, a, 3 * PG, UVMA_PROT_READ)))
+		if (c->munmap(c->mm, a + VPAGES * PG, PG) ||
+		    (bench_slot_readable(i) &&
+		     c->mprotect(c->mm, a, VPAGES * PG, UVMA_PROT_READ)))
 			return -EIO;
 	}
 	return 0;
@@ -120,14 +122,14 @@ static double run(struct copy *c, enum op op, const uint32_t *slots, long k)
 
 	for (long j = 0; j < k; j++) {
 		uint64_t a = BASE + (uint64_t)slots[j] * SLOT;
-		int back = (slots[j] & 1) ? UVMA_PROT_READ : UVMA_PROT_NONE;
+		int back = bench_slot_readable(slots[j]) ? UVMA_PROT_READ : UVMA_PROT_NONE;
 		int64_t r;
 
 		switch (op) {
 		case OP_FIXED:
-			bad += c->mmap(mm, a + 3 * PG, PG, rw, anon | UVMA_MAP_FIXED,
-				       NULL, 0) != (int64_t)(a + 3 * PG);
-			bad += c->munmap(mm, a + 3 * PG, PG) != 0;
+			bad += c->mmap(mm, a + VPAGES * PG, PG, rw, anon | UVMA_MAP_FIXED,
+				       NULL, 0) != (int64_t)(a + VPAGES * PG);
+			bad += c->munmap(mm, a + VPAGES * PG, PG) != 0;
 			break;
 		case OP_MPROT:
 			bad += c->mprotect(mm, a + PG, PG, rw) != 0;
@@ -138,8 +140,8 @@ static double run(struct copy *c, enum op op, const uint32_t *slots, long k)
 			bad += r < 0 || c->munmap(mm, (uint64_t)r, PG) != 0;
 			break;
 		case OP_MREMAP:
-			bad += c->mremap(mm, a, 3 * PG, 4 * PG, 0, 0) != (int64_t)a;
-			bad += c->mremap(mm, a, 4 * PG, 3 * PG, 0, 0) != (int64_t)a;
+			bad += c->mremap(mm, a, VPAGES * PG, SLOT, 0, 0) != (int64_t)a;
+			bad += c->mremap(mm, a, SLOT, VPAGES * PG, 0, 0) != (int64_t)a;
 			break;
 		case OP_LOOKUP:
 			bad += c->vma_at(mm, a + PG, &info) != 1;

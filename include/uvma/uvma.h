@@ -621,13 +621,23 @@ int uvma_memfd_create(const char *name, unsigned int flags,
 		      struct uvma_file **out);
 
 /*
- * uvma_memfd_add_seals() - fcntl(F_ADD_SEALS).
+ * uvma_memfd_add_seals() - fcntl(F_ADD_SEALS).  F_SEAL_EXEC on a memfd
+ * made without MFD_NOEXEC_SEAL (its mode has exec bits) adds every write
+ * seal too (F_SEAL_SHRINK, _GROW, _WRITE, _FUTURE_WRITE).
  * Returns: 0; -EPERM (F_SEAL_SEAL set, or not created with
- * MFD_ALLOW_SEALING); -EINVAL (not a memfd, unknown seals).
- * Not modelled: -EBUSY for F_SEAL_WRITE while a shared writable mapping
- * exists (the seal is added).
+ * MFD_ALLOW_SEALING); -EINVAL (not a memfd, unknown seals); -EBUSY
+ * (F_SEAL_WRITE, asked or implied, while a VMA in any address space maps
+ * the file shared and may write it, even through PROT_READ: nothing added).
+ * Checked live on 6.18.
  */
 int uvma_memfd_add_seals(struct uvma_file *file, unsigned int seals);
+
+/*
+ * uvma_memfd_get_seals() - fcntl(F_GET_SEALS).
+ * Returns: the memfd's UVMA_F_SEAL_* bits (0 or more); -EINVAL (not a
+ * memfd).
+ */
+int uvma_memfd_get_seals(const struct uvma_file *file);
 
 /*
  * uvma_file_truncate() - ftruncate(@length): set the file's size, which

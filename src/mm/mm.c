@@ -310,8 +310,30 @@ int uvma_memfd_add_seals(struct uvma_file *file, unsigned int seals)
 		return -EINVAL;
 	if (file->seals & UVMA_F_SEAL_SEAL)
 		return -EPERM;
+	/*
+	 * F_SEAL_EXEC on a memfd whose mode has exec bits brings every write
+	 * seal with it.  Such a memfd is one made without MFD_NOEXEC_SEAL
+	 * (mode 0777; fchmod is not modelled) and, until now, it lacked
+	 * F_SEAL_EXEC; once it has the seal, the write seals are there too.
+	 * Checked live on 6.18: the implied F_SEAL_WRITE meets the -EBUSY
+	 * check below like an explicit one.
+	 */
+	if ((seals & UVMA_F_SEAL_EXEC) && !(file->seals & UVMA_F_SEAL_EXEC))
+		seals |= UVMA_F_SEAL_SHRINK | UVMA_F_SEAL_GROW |
+			 UVMA_F_SEAL_WRITE | UVMA_F_SEAL_FUTURE_WRITE;
+	/* Writes through a shared mapping could not be stopped any more. */
+	if ((seals & UVMA_F_SEAL_WRITE) && !(file->seals & UVMA_F_SEAL_WRITE) &&
+	    file->writable_maps)
+		return -EBUSY;
 	file->seals |= seals;
 	return 0;
+}
+
+int uvma_memfd_get_seals(const struct uvma_file *file)
+{
+	if (!file || file->kind != UVMA_FKIND_MEMFD)
+		return -EINVAL;
+	return (int)file->seals;
 }
 
 int uvma_file_truncate(struct uvma_file *file, int64_t length)

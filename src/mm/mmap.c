@@ -321,6 +321,9 @@ static int mmap_new_vma(struct uvma_mm *mm, struct mmap_state *map,
 		vm_area_free(mm_core(mm), vma);
 		return err;
 	}
+	/* The reference taken above is the VMA's: count it as vma_get_file(). */
+	if (file && vma_is_shared_maywrite(vma))
+		mapping_allow_writable(file);
 	*res = vma;
 	return 0;
 }

@@ -450,7 +450,8 @@ static int link_one(struct uvma_mm *mm, struct imp_files *fs,
 	vma->vm_flags = v->flags;
 	vma->vm_pgoff = file ? v->off >> PAGE_SHIFT : v->start >> PAGE_SHIFT;
 	if (file) {
-		vma->vm_file = uvma_file_get(file);
+		vma->vm_file = file;
+		vma_get_file(vma);
 		vma->vm_ops = vma_is_shmem(vma) ? &mm_shmem_vm_ops :
 						  &mm_file_vm_ops;
 	}

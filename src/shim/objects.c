@@ -8,6 +8,8 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -41,6 +43,17 @@ void uvma_file_put(struct uvma_file *f)
 {
 	if (!f || --f->refcount)
 		return;
+#ifdef UVMA_DEBUG
+	/*
+	 * Every VMA holds a reference, so none is left to count: a VMA that
+	 * went without taking its writable_maps back is a bug in the core.
+	 */
+	if (f->writable_maps) {
+		fprintf(stderr, "uvma: file %s freed with writable_maps %llu\n",
+			f->path, (unsigned long long)f->writable_maps);
+		abort();
+	}
+#endif
 	uvma__free(f->path, strlen(f->path) + 1);
 	uvma__free(f, sizeof(*f));
 }

@@ -29,6 +29,12 @@ struct uvma_file {
 	unsigned int flags;	/* UVMA_FILE_* (include/uvma/uvma.h) */
 	uint64_t size;		/* i_size in bytes */
 	unsigned int seals;	/* memfd F_SEAL_* */
+	/*
+	 * VMAs (in every address space) that map the file shared and may
+	 * write it: Linux's i_mmap_writable, which must be zero for a memfd
+	 * to take F_SEAL_WRITE.  Kept by the VMA core (vma_is_shared_maywrite()).
+	 */
+	uint64_t writable_maps;
 	unsigned int kind;	/* UVMA_FKIND_* below */
 };
 

@@ -444,7 +444,7 @@ static void __vma_take_refs(struct vm_area_struct *vma)
 	int err;
 
 	if (vma->vm_file)
-		get_file(vma->vm_file);
+		vma_get_file(vma);
 	if (vma->vm_ext) {
 		anon_vma_name_get(vma->vm_ext->anon_name);
 		mpol_get(vma->vm_ext->policy);
@@ -459,8 +459,11 @@ static void __vma_drop_refs(struct vm_area_struct *vma)
 {
 	struct vm_area_ext *ext = vma->vm_ext;
 
-	if (vma->vm_file)
+	if (vma->vm_file) {
+		if (vma_is_shared_maywrite(vma))
+			mapping_unmap_writable(vma->vm_file);
 		fput(vma->vm_file);
+	}
 	if (ext) {
 		anon_vma_name_put(ext->anon_name);
 		mpol_put(ext->policy);

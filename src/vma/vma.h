@@ -455,6 +455,28 @@ static inline bool vma_is_sealed(const struct vm_area_struct *vma)
 }
 
 /*
+ * vma_is_shared_maywrite() - @vma maps its file shared and may write it,
+ * so it counts in the file's writable_maps while it exists (no change to
+ * a live VMA touches either flag).
+ */
+static inline bool vma_is_shared_maywrite(const struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) ==
+	       (VM_SHARED | VM_MAYWRITE);
+}
+
+/*
+ * vma_get_file() - give @vma, whose vm_file and vm_flags are set, its own
+ * reference to the file; remove_vma() drops it.
+ */
+static inline void vma_get_file(struct vm_area_struct *vma)
+{
+	get_file(vma->vm_file);
+	if (vma_is_shared_maywrite(vma))
+		mapping_allow_writable(vma->vm_file);
+}
+
+/*
  * vma_flags_reset() - write @flags on the VMA a vma_modify_*() returned,
  * keeping the sticky flags a merge gave it (VM_STICKY).
  */

@@ -67,12 +67,15 @@ enum live_opcode {
 	L_FAULT,	/* a, p = UVMA_FAULT_READ/WRITE/EXEC: result is the
 			 * UVMA_FAULT_* class (a write stores 0xc3, "ret",
 			 * so that a later exec fault there returns) */
-	L_MEMFD,	/* p = slot (0..LIVE_FILES-1), b = size: a memfd */
+	L_MEMFD,	/* p = slot (0..LIVE_FILES-1), b = size, c = flags
+			 * (MFD_*): a memfd */
 	L_FTRUNC,	/* p = slot, b = size */
 	L_UFFD,		/* p = slot: userfaultfd + UFFDIO_API, b = features */
 	L_UREG,		/* p = slot, a, b, c = UFFDIO_REGISTER_MODE_* */
 	L_UUNREG,	/* p = slot, a, b */
 	L_UCLOSE,	/* p = slot */
+	L_SEAL,		/* p = memfd slot, b = seals: F_ADD_SEALS */
+	L_GETSEALS,	/* p = memfd slot: F_GET_SEALS (the seals, not 1) */
 };
 
 /* .c of L_MMAP: 0 anonymous, slot + 1 for that memfd; .d the offset. */
@@ -208,13 +211,19 @@ static inline int64_t live_sys(const struct live_op *o)
 
 	switch (o->op) {
 	case L_MEMFD:
-		live_fds[o->p] = memfd_create("live", 0);
+		live_fds[o->p] = memfd_create("live", (unsigned int)o->c);
 		if (live_fds[o->p] < 0 || ftruncate(live_fds[o->p], (off_t)o->b))
 			return -errno;
 		return 0;
 	case L_FTRUNC:
 		r = ftruncate(live_fds[o->p], (off_t)o->b);
 		break;
+	case L_SEAL:
+		r = fcntl(live_fds[o->p], F_ADD_SEALS, (unsigned int)o->b);
+		break;
+	case L_GETSEALS:
+		r = fcntl(live_fds[o->p], F_GET_SEALS);
+		return r < 0 ? -errno : r;
 	case L_FAULT:
 		return live_fault(a, o->p);
 	case L_UFFD: {
@@ -462,12 +471,19 @@ static inline void live_run_model(struct uvma_mm *mm, const struct live_op *ops,
 
 		switch (o->op) {
 		case L_MEMFD:
-			r = uvma_memfd_create("live", 0, &files[o->p]);
+			r = uvma_memfd_create("live", (unsigned int)o->c,
+					      &files[o->p]);
 			if (r == 0)
 				r = uvma_file_truncate(files[o->p], (int64_t)o->b);
 			break;
 		case L_FTRUNC:
 			r = uvma_file_truncate(files[o->p], (int64_t)o->b);
+			break;
+		case L_SEAL:
+			r = uvma_memfd_add_seals(files[o->p], (unsigned int)o->b);
+			break;
+		case L_GETSEALS:
+			r = uvma_memfd_get_seals(files[o->p]);
 			break;
 		case L_FAULT:
 			r = uvma_fault(mm, a, (unsigned int)o->p);
@@ -524,8 +540,9 @@ static inline void live_run_model(struct uvma_mm *mm, const struct live_op *ops,
 			r = uvma_munlockall(mm);
 			break;
 		}
-		/* Fault classes are small numbers, not addresses. */
-		res->ret[res->n] = o->op == L_FAULT ? r : live_ret(r);
+		/* Fault classes and seals are small numbers, not addresses. */
+		res->ret[res->n] = o->op == L_FAULT || o->op == L_GETSEALS ?
+				   r : live_ret(r);
 	}
 	if (uvma_smaps_text(mm, 0, &text, NULL) == 0) {
 		live_filter(text, res->text, sizeof(res->text));

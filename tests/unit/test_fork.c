@@ -157,3 +157,132 @@ TEST(fork_uffd_and_oom)
 	uvma_uffd_close(uf);
 	uvma_mm_destroy(parent);
 }
+
+/*
+ * F_SEAL_WRITE and fork(): a shared writable-capable mapping in either
+ * process makes the seal -EBUSY; a VM_DONTCOPY one is the parent's alone.
+ * The kernel side runs in a child, which forks the grandchildren.
+ */
+enum { SEAL_STEPS = 6 };
+
+static int seal_now(int fd)
+{
+	return fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) ? -errno : 0;
+}
+
+static void seal_fork_child(void *arg, void *buf)
+{
+	int64_t *r = buf;
+	int fd[3], go[2];
+	char *p[3];
+	pid_t g;
+
+	(void)arg;
+	for (int i = 0; i < 3; i++) {
+		fd[i] = memfd_create("s", MFD_ALLOW_SEALING);
+		if (fd[i] < 0 || ftruncate(fd[i], (off_t)(2 * PG)))
+			_exit(1);
+		p[i] = mmap(NULL, 2 * PG, RW, MAP_SHARED, fd[i], 0);
+		if (p[i] == MAP_FAILED)
+			_exit(1);
+	}
+	/* 0: the grandchild drops its copy; the parent's still counts. */
+	if ((g = fork()) == 0) {
+		munmap(p[0], 2 * PG);
+		_exit(seal_now(fd[0]) == -EBUSY ? 0 : 1);
+	}
+	waitpid(g, &go[0], 0);
+	r[0] = WIFEXITED(go[0]) && WEXITSTATUS(go[0]) == 0;
+	r[1] = seal_now(fd[0]);			/* own mapping: -EBUSY */
+	munmap(p[0], 2 * PG);
+	r[2] = seal_now(fd[0]);			/* none left: 0 */
+	/* 1: the parent drops its mapping while the grandchild keeps one. */
+	if (pipe(go))
+		_exit(1);
+	if ((g = fork()) == 0) {
+		char c;
+
+		close(go[1]);
+		(void)!read(go[0], &c, 1);	/* until the parent closes */
+		_exit(0);
+	}
+	close(go[0]);
+	munmap(p[1], 2 * PG);
+	r[3] = seal_now(fd[1]);			/* the grandchild's: -EBUSY */
+	close(go[1]);
+	waitpid(g, NULL, 0);
+	r[4] = seal_now(fd[1]);			/* gone with it: 0 */
+	/* 2: MADV_DONTFORK: the grandchild never had a copy. */
+	madvise(p[2], 2 * PG, MADV_DONTFORK);
+	if ((g = fork()) == 0) {
+		pause();
+		_exit(0);
+	}
+	munmap(p[2], 2 * PG);
+	r[5] = seal_now(fd[2]);			/* 0 while the grandchild lives */
+	kill(g, SIGKILL);
+	waitpid(g, NULL, 0);
+}
+
+TEST(fork_seal_write_counts_both_processes)
+{
+	int64_t k[SEAL_STEPS], m[SEAL_STEPS];
+	struct uvma_mm *mm, *child;
+	struct uvma_config cfg;
+	struct uvma_file *f[3];
+	int64_t p[3], live;
+
+	if (!live_child_ok(live_child(seal_fork_child, NULL, k, sizeof(k), NULL),
+			   __func__))
+		return;
+	live_config(&cfg);
+	ASSERT_EQ(uvma_mm_create(&cfg, &mm), 0);
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(uvma_memfd_create("s", UVMA_MFD_ALLOW_SEALING, &f[i]), 0);
+		ASSERT_EQ(uvma_file_truncate(f[i], 2 * PG), 0);
+		p[i] = uvma_mmap(mm, 0, 2 * PG, RW, MAP_SHARED, f[i], 0);
+		ASSERT_GT(p[i], 0);
+	}
+	/* A fork that runs out of memory halfway leaves the count as it was. */
+	live = uvma_alloc_live();
+	for (uint64_t n = 1;; n++) {
+		int r;
+
+		uvma_alloc_fail_at(n, 0);
+		r = uvma_fork(mm, &child);
+		uvma_alloc_fail_at(0, 0);
+		if (r == 0) {
+			uvma_mm_destroy(child);
+			break;
+		}
+		ASSERT_EQ(r, -ENOMEM);
+		ASSERT_EQ(uvma_alloc_live(), live);
+		ASSERT_LT(n, 100);
+	}
+	ASSERT_EQ(uvma_fork(mm, &child), 0);
+	ASSERT_EQ(uvma_munmap(child, (uint64_t)p[0], 2 * PG), 0);
+	m[0] = uvma_memfd_add_seals(f[0], UVMA_F_SEAL_WRITE) == -EBUSY;
+	uvma_mm_destroy(child);
+	m[1] = uvma_memfd_add_seals(f[0], UVMA_F_SEAL_WRITE);
+	ASSERT_EQ(uvma_munmap(mm, (uint64_t)p[0], 2 * PG), 0);
+	m[2] = uvma_memfd_add_seals(f[0], UVMA_F_SEAL_WRITE);
+
+	ASSERT_EQ(uvma_fork(mm, &child), 0);
+	ASSERT_EQ(uvma_munmap(mm, (uint64_t)p[1], 2 * PG), 0);
+	m[3] = uvma_memfd_add_seals(f[1], UVMA_F_SEAL_WRITE);
+	uvma_mm_destroy(child);
+	m[4] = uvma_memfd_add_seals(f[1], UVMA_F_SEAL_WRITE);
+
+	ASSERT_EQ(uvma_madvise(mm, (uint64_t)p[2], 2 * PG, MADV_DONTFORK), 0);
+	ASSERT_EQ(uvma_fork(mm, &child), 0);
+	ASSERT_EQ(uvma_munmap(mm, (uint64_t)p[2], 2 * PG), 0);
+	m[5] = uvma_memfd_add_seals(f[2], UVMA_F_SEAL_WRITE);
+	uvma_mm_destroy(child);
+
+	for (int i = 0; i < SEAL_STEPS; i++)
+		ASSERT_MSG(k[i] == m[i], "step %d: kernel %jd model %jd", i,
+			   (intmax_t)k[i], (intmax_t)m[i]);
+	for (int i = 0; i < 3; i++)
+		uvma_file_unref(f[i]);
+	uvma_mm_destroy(mm);
+}

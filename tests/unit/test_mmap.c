@@ -386,6 +386,75 @@ TEST(mmap_file_noexec_and_seals)
 	uvma_mm_destroy(mm);
 }
 
+/*
+ * F_ADD_SEALS against the kernel.  F_SEAL_WRITE is -EBUSY while any VMA
+ * maps the memfd shared with VM_MAYWRITE: through PROT_READ too, after
+ * mprotect, after a split or a move, but not privately.  F_SEAL_EXEC on a
+ * memfd made without MFD_NOEXEC_SEAL brings the write seals (and their
+ * -EBUSY); a failed call adds nothing.
+ */
+TEST(mmap_live_memfd_seals)
+{
+	static const struct live_op ops[] = {
+		/* slot 0: one shared mapping through its whole life */
+		{ L_MEMFD, .p = 0, .b = 8 * K4, .c = UVMA_MFD_ALLOW_SEALING },
+		{ L_MMAP, .a = 0, .b = 2 * K4, .p = RW,
+		  .f = MAP_SHARED | MAP_FIXED, .c = 1 },
+		{ L_SEAL, .p = 0, .b = UVMA_F_SEAL_WRITE },
+		{ L_GETSEALS, .p = 0 },
+		{ L_SEAL, .p = 0, .b = UVMA_F_SEAL_FUTURE_WRITE },
+		{ L_SEAL, .p = 0, .b = UVMA_F_SEAL_WRITE },
+		{ L_MPROTECT, .a = 0, .b = 2 * K4, .p = PROT_READ },
+		{ L_SEAL, .p = 0, .b = UVMA_F_SEAL_WRITE },
+		{ L_MUNMAP, .a = K4, .b = K4 },
+		{ L_SEAL, .p = 0, .b = UVMA_F_SEAL_WRITE },
+		{ L_MREMAP, .a = 0, .b = K4, .c = K4,
+		  .p = MREMAP_MAYMOVE | MREMAP_FIXED, .d = M1 },
+		{ L_SEAL, .p = 0, .b = UVMA_F_SEAL_WRITE },
+		{ L_MUNMAP, .a = M1, .b = K4 },
+		{ L_SEAL, .p = 0, .b = UVMA_F_SEAL_WRITE },
+		{ L_GETSEALS, .p = 0 },
+		{ L_MMAP, .a = 0, .b = K4, .p = RW,
+		  .f = MAP_SHARED | MAP_FIXED, .c = 1 },
+		{ L_MMAP, .a = 0, .b = K4, .p = PROT_READ,
+		  .f = MAP_SHARED | MAP_FIXED, .c = 1 },
+		{ L_SEAL, .p = 0, .b = UVMA_F_SEAL_WRITE },
+		/* slot 1: exec memfd, read-only shared mapping */
+		{ L_MEMFD, .p = 1, .b = 8 * K4, .c = UVMA_MFD_ALLOW_SEALING },
+		{ L_MMAP, .a = 2 * M1, .b = K4, .p = PROT_READ,
+		  .f = MAP_SHARED | MAP_FIXED, .c = 2 },
+		{ L_SEAL, .p = 1, .b = UVMA_F_SEAL_EXEC },
+		{ L_GETSEALS, .p = 1 },
+		{ L_MUNMAP, .a = 2 * M1, .b = K4 },
+		{ L_SEAL, .p = 1, .b = UVMA_F_SEAL_EXEC },
+		{ L_GETSEALS, .p = 1 },
+		/* slot 2: MFD_NOEXEC_SEAL; a private mapping does not count */
+		{ L_MEMFD, .p = 2, .b = 8 * K4, .c = UVMA_MFD_ALLOW_SEALING | UVMA_MFD_NOEXEC_SEAL },
+		{ L_GETSEALS, .p = 2 },
+		{ L_MMAP, .a = 3 * M1, .b = K4, .p = RW,
+		  .f = MAP_SHARED | MAP_FIXED, .c = 3 },
+		{ L_MMAP, .a = 3 * M1 + 2 * K4, .b = K4, .p = RW,
+		  .f = MAP_PRIVATE | MAP_FIXED, .c = 3 },
+		{ L_SEAL, .p = 2, .b = UVMA_F_SEAL_EXEC },
+		{ L_GETSEALS, .p = 2 },
+		{ L_SEAL, .p = 2, .b = UVMA_F_SEAL_WRITE },
+		{ L_MUNMAP, .a = 3 * M1, .b = K4 },
+		{ L_SEAL, .p = 2, .b = UVMA_F_SEAL_WRITE },
+		{ L_GETSEALS, .p = 2 },
+		/* slot 3: nothing of a failed call stays; unknown bits */
+		{ L_MEMFD, .p = 3, .b = 8 * K4, .c = UVMA_MFD_ALLOW_SEALING },
+		{ L_MMAP, .a = 4 * M1, .b = K4, .p = RW,
+		  .f = MAP_SHARED | MAP_FIXED, .c = 4 },
+		{ L_SEAL, .p = 3, .b = UVMA_F_SEAL_WRITE | UVMA_F_SEAL_SEAL },
+		{ L_SEAL, .p = 3, .b = 0x40 },
+		{ L_SEAL, .p = 3, .b = UVMA_F_SEAL_SHRINK },
+		{ L_GETSEALS, .p = 3 },
+		{ L_END },
+	};
+
+	LIVE_CHECK(ops);
+}
+
 /* MAP_NORESERVE is ignored under overcommit_memory=2 (§3.1). */
 TEST(mmap_noreserve_overcommit_never)
 {

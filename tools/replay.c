@@ -1362,15 +1362,17 @@ static void do_fcntl(struct replay *r, struct rp_call *c)
 		dup_to(r, c, c->a[0], cmd == 1030);
 		return;
 	}
-	if (c->n < 3 || !c->has_result || c->recorded < 0)
+	if (c->n < 3 || !c->has_result)
 		return;
 	if (cmd == 1033) {			/* F_ADD_SEALS */
 		if (!arg_flags(r, c->a[2], RP_T_SEAL, &arg))
 			return;
 		e = fd_lookup(r, c->proc, c->a[0], &fd);
+		/* Compared like any result: -EBUSY is the model's to decide. */
 		if (e && e->file)
-			uvma_memfd_add_seals(e->file, (unsigned)arg);
-	} else if (cmd == 2) {			/* F_SETFD */
+			finish(r, c, "fcntl",
+			       uvma_memfd_add_seals(e->file, (unsigned)arg));
+	} else if (cmd == 2 && c->recorded == 0) {	/* F_SETFD */
 		if (!arg_flags(r, c->a[2], RP_T_FCNTL, &arg))
 			return;
 		e = fd_lookup(r, c->proc, c->a[0], &fd);

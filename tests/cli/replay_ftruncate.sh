@@ -40,5 +40,21 @@ printf '%s\n' '1 memfd_create("n", 0) = 3</memfd:n>(deleted)' \
 "$uvma" replay --strict "$tmp/neg" > /dev/null 2> "$tmp/err"
 [ $? -eq 0 ] && ok || bad "negative length: $(cat "$tmp/err")"
 
+# F_ADD_SEALS is compared too: F_SEAL_WRITE is -EBUSY while the shared
+# mapping exists and succeeds after munmap (as pinned live in test_mmap.c's
+# mmap_live_memfd_seals).  A trace claiming otherwise is a mismatch.
+printf '%s\n' '1 memfd_create("s", MFD_ALLOW_SEALING) = 3</memfd:s>(deleted)' \
+	'1 mmap(0x7f0000000000, 4096, PROT_READ, MAP_SHARED|MAP_FIXED, 3</memfd:s>(deleted), 0) = 0x7f0000000000' \
+	'1 fcntl(3</memfd:s>(deleted), F_ADD_SEALS, F_SEAL_WRITE) = -1 EBUSY (Device or resource busy)' \
+	'1 munmap(0x7f0000000000, 4096) = 0' \
+	'1 fcntl(3</memfd:s>(deleted), F_ADD_SEALS, F_SEAL_WRITE) = 0' \
+	'1 mmap(0x7f0000000000, 4096, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_FIXED, 3</memfd:s>(deleted), 0) = -1 EPERM (Operation not permitted)' > "$tmp/seal"
+"$uvma" replay --strict "$tmp/seal" > /dev/null 2> "$tmp/err"
+[ $? -eq 0 ] && ok || bad "seals: $(cat "$tmp/err")"
+sed '3s/= -1 EBUSY (Device or resource busy)/= 0/' "$tmp/seal" > "$tmp/seal0"
+"$uvma" replay --strict "$tmp/seal0" > /dev/null 2> "$tmp/err"
+[ $? -eq 1 ] && grep -q 'seal0:3: expected 0, model returned -1 EBUSY' "$tmp/err" && ok ||
+	bad "seal mismatch: $(cat "$tmp/err")"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -74,6 +74,7 @@ enum kd_opcode {
 	KD_FORK,
 	KD_UFFD_REGISTER,
 	KD_UFFD_UNREGISTER,
+	KD_SEAL,		/* fcntl(memfd, F_ADD_SEALS, prot) */
 };
 
 enum kd_fd { KD_FD_NONE = 0, KD_FD_MEMFD, KD_FD_FILE };
@@ -88,7 +89,7 @@ struct kd_op {
 	int8_t nbase;		/* base of @naddr (mremap new address) */
 	int8_t store;		/* slot receiving a returned address, or -1 */
 	int32_t prot;		/* prot; advice; mlock2/mseal flags; uffd
-				 * mode; fault: 1 = write */
+				 * mode; fault: 1 = write; seals */
 	int32_t flags;		/* mmap / mremap flags */
 	int64_t addr;		/* offset from base (bytes) */
 	int64_t naddr;		/* mremap new address, offset from nbase */

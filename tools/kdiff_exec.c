@@ -460,6 +460,11 @@ static void run_op(const struct kd_op *op, struct kd_rec *rec)
 	case KD_FORK:
 		run_fork(rec);
 		return;
+	case KD_SEAL:
+		rec->ret = sysret(syscall(SYS_fcntl, C.setup.memfd, F_ADD_SEALS,
+					  op->prot));
+		rec->status = KD_DONE;
+		return;
 	case KD_UFFD_REGISTER:
 	case KD_UFFD_UNREGISTER:
 		run_uffd(op, rec);
@@ -524,7 +529,8 @@ static void setup_files(const char *path)
 {
 	struct uffdio_api api = { .api = UFFD_API, .features = UFFD_FEATURE_SIGBUS };
 
-	C.setup.memfd = (int32_t)syscall(SYS_memfd_create, "kdiff", 0);
+	C.setup.memfd = (int32_t)syscall(SYS_memfd_create, "kdiff",
+					 MFD_ALLOW_SEALING);
 	if (C.setup.memfd < 0)
 		child_fail("memfd_create");
 	if (ftruncate(C.setup.memfd, (off_t)KD_FILE_SIZE))

@@ -142,6 +142,12 @@ static const struct xlat mremap_x[] = {
 	{ 1, "MREMAP_MAYMOVE" }, { 2, "MREMAP_FIXED" }, { 4, "MREMAP_DONTUNMAP" },
 };
 
+static const struct xlat seal_x[] = {
+	{ 0x1, "F_SEAL_SEAL" },	 { 0x2, "F_SEAL_SHRINK" },
+	{ 0x4, "F_SEAL_GROW" },	 { 0x8, "F_SEAL_WRITE" },
+	{ 0x10, "F_SEAL_FUTURE_WRITE" }, { 0x20, "F_SEAL_EXEC" },
+};
+
 static const struct xlat uffd_mode_x[] = {
 	{ 1, "UFFDIO_REGISTER_MODE_MISSING" },
 	{ 2, "UFFDIO_REGISTER_MODE_WP" },
@@ -336,7 +342,7 @@ static void setup_lines(struct sb *b, const struct kd_env *env,
 	size_t l;
 
 	l = prefix(b, s->pid);
-	sb_add(b, "memfd_create(\"kdiff\", 0)");
+	sb_add(b, "memfd_create(\"kdiff\", MFD_ALLOW_SEALING)");
 	result_fd(b, l, s->memfd, "%s", "</memfd:kdiff>(deleted)");
 	l = prefix(b, s->pid);
 	sb_add(b, "ftruncate(");
@@ -436,6 +442,15 @@ static void op_line(struct sb *b, const struct kd_env *env,
 		return;
 	case KD_FORK:
 		sb_add(b, "fork()");
+		result(b, l, rec->ret, false);
+		return;
+	case KD_SEAL:
+		sb_add(b, "fcntl(");
+		fd_str(b, env, s, KD_FD_MEMFD);
+		sb_add(b, ", F_ADD_SEALS, ");
+		flags_str(b, (uint32_t)op->prot, seal_x, NX(seal_x), "0",
+			  "F_SEAL_???");
+		sb_add(b, ")");
 		result(b, l, rec->ret, false);
 		return;
 	case KD_UFFD_REGISTER:

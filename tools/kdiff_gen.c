@@ -383,6 +383,7 @@ static enum kd_opcode pick(struct gen *g)
 		{ KD_MUNLOCK, KDF_MLOCK, 3 },
 		{ KD_MSEAL, KDF_MSEAL, 1 },
 		{ KD_FORK, KDF_FORK, 1 },
+		{ KD_SEAL, KDF_MEMFD, 1 },
 		{ KD_UFFD_REGISTER, KDF_UFFD, 3 },
 		{ KD_UFFD_UNREGISTER, KDF_UFFD, 2 },
 	};
@@ -440,6 +441,19 @@ static void gen_one(struct gen *g, struct kd_op *op)
 		return;
 	case KD_FORK:
 		return;
+	case KD_SEAL: {
+		/*
+		 * Mostly F_SEAL_WRITE, which a shared mapping of the memfd in
+		 * this process or a forked parent makes -EBUSY; F_SEAL_EXEC
+		 * implies it.  A seal that lands ends shared writable memfd
+		 * mappings for the rest of the run, so the op is rare.
+		 */
+		static const int seals[] = { 0x8, 0x8, 0x8, 0x8, 0x8, 0x8,
+					     0x10, 0x10, 0x20, 0x20, 0x6, 0x1 };
+
+		op->prot = seals[below(g->r, sizeof(seals) / sizeof(seals[0]))];
+		return;
+	}
 	default:
 		break;
 	}

@@ -139,8 +139,14 @@ static int madvise_remove(struct madv_state *st)
 		return -EINVAL;
 	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) != (VM_SHARED | VM_MAYWRITE))
 		return -EACCES;
-	/* fallocate(PUNCH_HOLE): append-only inodes refuse it. */
+	/*
+	 * fallocate(PUNCH_HOLE): append-only inodes refuse it, and so does a
+	 * write-sealed memfd (F_SEAL_FUTURE_WRITE leaves the mappings made
+	 * before it VM_MAYWRITE; F_SEAL_WRITE cannot meet one).  Checked live.
+	 */
 	if (vma->vm_file->flags & UVMA_FILE_APPEND_ONLY)
+		return -EPERM;
+	if (vma->vm_file->seals & (UVMA_F_SEAL_WRITE | UVMA_F_SEAL_FUTURE_WRITE))
 		return -EPERM;
 	return 0;
 }

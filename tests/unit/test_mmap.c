@@ -391,7 +391,8 @@ TEST(mmap_file_noexec_and_seals)
  * maps the memfd shared with VM_MAYWRITE: through PROT_READ too, after
  * mprotect, after a split or a move, but not privately.  F_SEAL_EXEC on a
  * memfd made without MFD_NOEXEC_SEAL brings the write seals (and their
- * -EBUSY); a failed call adds nothing.
+ * -EBUSY); a failed call adds nothing.  MADV_REMOVE (a hole punched) is
+ * -EPERM once the memfd has F_SEAL_FUTURE_WRITE (found by uvma kdiff).
  */
 TEST(mmap_live_memfd_seals)
 {
@@ -402,7 +403,9 @@ TEST(mmap_live_memfd_seals)
 		  .f = MAP_SHARED | MAP_FIXED, .c = 1 },
 		{ L_SEAL, .p = 0, .b = UVMA_F_SEAL_WRITE },
 		{ L_GETSEALS, .p = 0 },
+		{ L_MADVISE, .a = 0, .b = K4, .p = MADV_REMOVE },
 		{ L_SEAL, .p = 0, .b = UVMA_F_SEAL_FUTURE_WRITE },
+		{ L_MADVISE, .a = 0, .b = K4, .p = MADV_REMOVE },
 		{ L_SEAL, .p = 0, .b = UVMA_F_SEAL_WRITE },
 		{ L_MPROTECT, .a = 0, .b = 2 * K4, .p = PROT_READ },
 		{ L_SEAL, .p = 0, .b = UVMA_F_SEAL_WRITE },

@@ -75,6 +75,7 @@ enum kd_opcode {
 	KD_UFFD_REGISTER,
 	KD_UFFD_UNREGISTER,
 	KD_SEAL,		/* fcntl(memfd, F_ADD_SEALS, prot) */
+	KD_FTRUNC,		/* ftruncate(memfd, len) */
 };
 
 enum kd_fd { KD_FD_NONE = 0, KD_FD_MEMFD, KD_FD_FILE };

@@ -465,6 +465,10 @@ static void run_op(const struct kd_op *op, struct kd_rec *rec)
 					  op->prot));
 		rec->status = KD_DONE;
 		return;
+	case KD_FTRUNC:
+		rec->ret = sysret(syscall(SYS_ftruncate, C.setup.memfd, op->len));
+		rec->status = KD_DONE;
+		return;
 	case KD_UFFD_REGISTER:
 	case KD_UFFD_UNREGISTER:
 		run_uffd(op, rec);

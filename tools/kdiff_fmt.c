@@ -453,6 +453,12 @@ static void op_line(struct sb *b, const struct kd_env *env,
 		sb_add(b, ")");
 		result(b, l, rec->ret, false);
 		return;
+	case KD_FTRUNC:
+		sb_add(b, "ftruncate(");
+		fd_str(b, env, s, KD_FD_MEMFD);
+		sb_add(b, ", %" PRIu64 ")", op->len);
+		result(b, l, rec->ret, false);
+		return;
 	case KD_UFFD_REGISTER:
 		sb_add(b, "ioctl(");
 		uffd_fd(b, s);

@@ -384,6 +384,7 @@ static enum kd_opcode pick(struct gen *g)
 		{ KD_MSEAL, KDF_MSEAL, 1 },
 		{ KD_FORK, KDF_FORK, 1 },
 		{ KD_SEAL, KDF_MEMFD, 1 },
+		{ KD_FTRUNC, KDF_MEMFD, 1 },
 		{ KD_UFFD_REGISTER, KDF_UFFD, 3 },
 		{ KD_UFFD_UNREGISTER, KDF_UFFD, 2 },
 	};
@@ -454,6 +455,19 @@ static void gen_one(struct gen *g, struct kd_op *op)
 		op->prot = seals[below(g->r, sizeof(seals) / sizeof(seals[0]))];
 		return;
 	}
+	case KD_FTRUNC:
+		/*
+		 * The memfd's end moves under its mappings: faults, populates
+		 * and mlock past it meet SIGBUS or fail.  Half the time its
+		 * full length comes back.
+		 */
+		if (chance(g->r, 50))
+			op->len = KD_FILE_SIZE;
+		else if (chance(g->r, 20))
+			op->len = below(g->r, 64 * KD_PAGE);	/* inside a page */
+		else
+			op->len = below(g->r, 1024) * KD_PAGE;
+		return;
 	default:
 		break;
 	}

@@ -76,6 +76,8 @@ enum kd_opcode {
 	KD_UFFD_UNREGISTER,
 	KD_SEAL,		/* fcntl(memfd, F_ADD_SEALS, prot) */
 	KD_FTRUNC,		/* ftruncate(memfd, len) */
+	KD_MLOCKALL,		/* mlockall(prot) */
+	KD_MUNLOCKALL,
 };
 
 enum kd_fd { KD_FD_NONE = 0, KD_FD_MEMFD, KD_FD_FILE };

@@ -469,6 +469,14 @@ static void run_op(const struct kd_op *op, struct kd_rec *rec)
 		rec->ret = sysret(syscall(SYS_ftruncate, C.setup.memfd, op->len));
 		rec->status = KD_DONE;
 		return;
+	case KD_MLOCKALL:
+		rec->ret = sysret(syscall(SYS_mlockall, op->prot));
+		rec->status = KD_DONE;
+		return;
+	case KD_MUNLOCKALL:
+		rec->ret = sysret(syscall(SYS_munlockall));
+		rec->status = KD_DONE;
+		return;
 	case KD_UFFD_REGISTER:
 	case KD_UFFD_UNREGISTER:
 		run_uffd(op, rec);

@@ -142,6 +142,10 @@ static const struct xlat mremap_x[] = {
 	{ 1, "MREMAP_MAYMOVE" }, { 2, "MREMAP_FIXED" }, { 4, "MREMAP_DONTUNMAP" },
 };
 
+static const struct xlat mcl_x[] = {
+	{ 1, "MCL_CURRENT" }, { 2, "MCL_FUTURE" }, { 4, "MCL_ONFAULT" },
+};
+
 static const struct xlat seal_x[] = {
 	{ 0x1, "F_SEAL_SEAL" },	 { 0x2, "F_SEAL_SHRINK" },
 	{ 0x4, "F_SEAL_GROW" },	 { 0x8, "F_SEAL_WRITE" },
@@ -451,6 +455,16 @@ static void op_line(struct sb *b, const struct kd_env *env,
 		flags_str(b, (uint32_t)op->prot, seal_x, NX(seal_x), "0",
 			  "F_SEAL_???");
 		sb_add(b, ")");
+		result(b, l, rec->ret, false);
+		return;
+	case KD_MLOCKALL:
+		sb_add(b, "mlockall(");
+		flags_str(b, (uint32_t)op->prot, mcl_x, NX(mcl_x), "0", "MCL_???");
+		sb_add(b, ")");
+		result(b, l, rec->ret, false);
+		return;
+	case KD_MUNLOCKALL:
+		sb_add(b, "munlockall()");
 		result(b, l, rec->ret, false);
 		return;
 	case KD_FTRUNC:

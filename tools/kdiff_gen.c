@@ -385,6 +385,8 @@ static enum kd_opcode pick(struct gen *g)
 		{ KD_FORK, KDF_FORK, 1 },
 		{ KD_SEAL, KDF_MEMFD, 1 },
 		{ KD_FTRUNC, KDF_MEMFD, 1 },
+		{ KD_MLOCKALL, KDF_MLOCK, 1 },
+		{ KD_MUNLOCKALL, KDF_MLOCK, 1 },
 		{ KD_UFFD_REGISTER, KDF_UFFD, 3 },
 		{ KD_UFFD_UNREGISTER, KDF_UFFD, 2 },
 	};
@@ -455,6 +457,16 @@ static void gen_one(struct gen *g, struct kd_op *op)
 		op->prot = seals[below(g->r, sizeof(seals) / sizeof(seals[0]))];
 		return;
 	}
+	case KD_MLOCKALL: {
+		/* MCL_CURRENT 1, MCL_FUTURE 2, MCL_ONFAULT 4; 0, 4 and 8 are
+		 * refused. */
+		static const int how[] = { 1, 2, 2, 3, 6, 5, 7, 0, 4, 8 };
+
+		op->prot = how[below(g->r, sizeof(how) / sizeof(how[0]))];
+		return;
+	}
+	case KD_MUNLOCKALL:
+		return;
 	case KD_FTRUNC:
 		/*
 		 * The memfd's end moves under its mappings: faults, populates

@@ -57,7 +57,8 @@ struct mt_tree {
 	uint32_t writing;	/* a write is under way: no finger */
 	/*
 	 * The route: the child slot the last descent took at each inner
-	 * level (the first MT_ROUTE levels).  A descent tries it first
+	 * level (the first MT_ROUTE levels; mt_load()'s descents are not
+	 * counted: they neither use nor change the route).  A descent tries it first
 	 * (while near says descents stay close together) and keeps it when
 	 * the node's separators show it still holds the address (two
 	 * compares instead of a search of the node); any other

@@ -53,6 +53,20 @@ struct uvma_file *uvma_file_get(struct uvma_file *f);
 /* uvma_file_put() - drop a reference; the last one frees the file. */
 void uvma_file_put(struct uvma_file *f);
 
+/*
+ * uvma_file_allow_writable() / uvma_file_unmap_writable() - a VMA that
+ * maps @f shared and may write it was made / is gone (writable_maps).
+ */
+static inline void uvma_file_allow_writable(struct uvma_file *f)
+{
+	f->writable_maps++;
+}
+
+static inline void uvma_file_unmap_writable(struct uvma_file *f)
+{
+	f->writable_maps--;
+}
+
 /* A refcounted, immutable anonymous VMA name (prctl PR_SET_VMA_ANON_NAME). */
 struct anon_vma_name {
 	uint64_t refcount;

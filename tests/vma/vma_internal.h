@@ -110,13 +110,8 @@ static inline int vma__prealloc(struct mt_tree *t, unsigned int nwrites)
 
 #define get_file(f) uvma_file_get(f)
 #define fput(f) uvma_file_put(f)
-/* As in production; an unbalanced count is a counted VMA_BUG_ON here. */
-#define mapping_allow_writable(f) ((void)(f)->writable_maps++)
-#define mapping_unmap_writable(f)                 \
-	do {                                      \
-		VMA_BUG_ON(!(f)->writable_maps);  \
-		(f)->writable_maps--;             \
-	} while (0)
+#define mapping_allow_writable(f) uvma_file_allow_writable(f)
+#define mapping_unmap_writable(f) uvma_file_unmap_writable(f)
 
 /* Validate after every change. */
 #define VMA_CHECK_MM(mm)                                                    \

@@ -116,13 +116,8 @@ static inline void vma__free(void *p, size_t size)
 /* Outside objects. */
 #define get_file(f) uvma_file_get(f)
 #define fput(f) uvma_file_put(f)
-/* A VMA that maps its file shared and may write it, made and gone. */
-#define mapping_allow_writable(f) ((void)(f)->writable_maps++)
-#define mapping_unmap_writable(f)                 \
-	do {                                      \
-		VMA_BUG_ON(!(f)->writable_maps);  \
-		(f)->writable_maps--;             \
-	} while (0)
+#define mapping_allow_writable(f) uvma_file_allow_writable(f)
+#define mapping_unmap_writable(f) uvma_file_unmap_writable(f)
 
 /*
  * Full checks: amortised in debug builds (run once the updates since the

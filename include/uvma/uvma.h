@@ -758,7 +758,9 @@ uint64_t uvma_brk(struct uvma_mm *mm, uint64_t addr);
  * VMA, GUARD_INSTALL on special/locked/hugetlb, HUGEPAGE without THP);
  * -ENOMEM (a hole anywhere in the range, reported at the end); -EAGAIN (a
  * split refused for the map-count limit or memory); -EPERM (discard advice
- * on a sealed read-only anonymous VMA).
+ * on a sealed read-only anonymous VMA; MADV_REMOVE on an append-only file
+ * or a memfd with F_SEAL_WRITE or F_SEAL_FUTURE_WRITE); -EACCES
+ * (MADV_REMOVE on a mapping that is not shared and writable-capable).
  * PARTIAL: VMAs before a failing one keep their new flags; holes are
  * skipped and the rest is still applied before -ENOMEM is returned.
  */

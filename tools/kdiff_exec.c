@@ -394,6 +394,29 @@ static void run_fork(struct kd_rec *rec)
 	rec->status = KD_DONE;
 }
 
+/* run_whole() - a call on the memfd or the whole process: no range. */
+static void run_whole(const struct kd_op *op, struct kd_rec *rec)
+{
+	long r;
+
+	switch (op->op) {
+	case KD_SEAL:
+		r = syscall(SYS_fcntl, C.setup.memfd, F_ADD_SEALS, op->prot);
+		break;
+	case KD_FTRUNC:
+		r = syscall(SYS_ftruncate, C.setup.memfd, op->len);
+		break;
+	case KD_MLOCKALL:
+		r = syscall(SYS_mlockall, op->prot);
+		break;
+	default:
+		r = syscall(SYS_munlockall);
+		break;
+	}
+	rec->ret = sysret(r);
+	rec->status = KD_DONE;
+}
+
 static void run_uffd(const struct kd_op *op, struct kd_rec *rec)
 {
 	long r;
@@ -461,21 +484,10 @@ static void run_op(const struct kd_op *op, struct kd_rec *rec)
 		run_fork(rec);
 		return;
 	case KD_SEAL:
-		rec->ret = sysret(syscall(SYS_fcntl, C.setup.memfd, F_ADD_SEALS,
-					  op->prot));
-		rec->status = KD_DONE;
-		return;
 	case KD_FTRUNC:
-		rec->ret = sysret(syscall(SYS_ftruncate, C.setup.memfd, op->len));
-		rec->status = KD_DONE;
-		return;
 	case KD_MLOCKALL:
-		rec->ret = sysret(syscall(SYS_mlockall, op->prot));
-		rec->status = KD_DONE;
-		return;
 	case KD_MUNLOCKALL:
-		rec->ret = sysret(syscall(SYS_munlockall));
-		rec->status = KD_DONE;
+		run_whole(op, rec);
 		return;
 	case KD_UFFD_REGISTER:
 	case KD_UFFD_UNREGISTER:

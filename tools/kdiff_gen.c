@@ -102,6 +102,9 @@ static uint64_t below(struct kd_rng *r, uint64_t n)
 }
 
 /* chance() - true with probability @pct percent. */
+/* PICK() - an element of the array @a, uniformly. */
+#define PICK(r, a) ((a)[below((r), sizeof(a) / sizeof((a)[0]))])
+
 static bool chance(struct kd_rng *r, unsigned int pct)
 {
 	return below(r, 100) < pct;
@@ -115,7 +118,7 @@ static int random_prot(struct kd_rng *r)
 		PROT_READ | PROT_WRITE | PROT_EXEC, PROT_WRITE, PROT_EXEC,
 	};
 
-	return prots[below(r, sizeof(prots) / sizeof(prots[0]))];
+	return PICK(r, prots);
 }
 
 /*
@@ -357,7 +360,7 @@ static int random_advice(struct gen *g)
 		25 /* COLLAPSE */, 102 /* GUARD_INSTALL */,
 		103 /* GUARD_REMOVE */, 5 /* unknown */, 26 /* unknown */,
 	};
-	int a = advice[below(g->r, sizeof(advice) / sizeof(advice[0]))];
+	int a = PICK(g->r, advice);
 
 	/* HWPOISON and SOFT_OFFLINE really poison pages when privileged. */
 	if (!g->o->privileged && chance(g->r, 2))
@@ -443,6 +446,7 @@ static void gen_one(struct gen *g, struct kd_op *op)
 			op->addr += (int64_t)(below(g->r, 512) * KD_PAGE);
 		return;
 	case KD_FORK:
+	case KD_MUNLOCKALL:
 		return;
 	case KD_SEAL: {
 		/*
@@ -454,7 +458,7 @@ static void gen_one(struct gen *g, struct kd_op *op)
 		static const int seals[] = { 0x8, 0x8, 0x8, 0x8, 0x8, 0x8,
 					     0x10, 0x10, 0x20, 0x20, 0x6, 0x1 };
 
-		op->prot = seals[below(g->r, sizeof(seals) / sizeof(seals[0]))];
+		op->prot = PICK(g->r, seals);
 		return;
 	}
 	case KD_MLOCKALL: {
@@ -462,11 +466,9 @@ static void gen_one(struct gen *g, struct kd_op *op)
 		 * refused. */
 		static const int how[] = { 1, 2, 2, 3, 6, 5, 7, 0, 4, 8 };
 
-		op->prot = how[below(g->r, sizeof(how) / sizeof(how[0]))];
+		op->prot = PICK(g->r, how);
 		return;
 	}
-	case KD_MUNLOCKALL:
-		return;
 	case KD_FTRUNC:
 		/*
 		 * The memfd's end moves under its mappings: faults, populates
@@ -502,7 +504,7 @@ static void gen_one(struct gen *g, struct kd_op *op)
 	case KD_UFFD_REGISTER: {
 		static const int modes[] = { 1, 1, 2, 3, 4, 5, 0 };
 
-		op->prot = modes[below(g->r, sizeof(modes) / sizeof(modes[0]))];
+		op->prot = PICK(g->r, modes);
 		break;
 	}
 	default:

@@ -58,12 +58,12 @@ struct mt_tree {
 	/*
 	 * The route: the child slot the last descent took at each inner
 	 * level (the first MT_ROUTE levels; mt_load()'s descents are not
-	 * counted: they neither use nor change the route).  A descent tries it first
-	 * (while near says descents stay close together) and keeps it when
-	 * the node's separators show it still holds the address (two
-	 * compares instead of a search of the node); any other
-	 * answer is searched for.  Only a guess: it is checked against the
-	 * real node every time, so no change to the tree can make it wrong.
+	 * counted: they neither use nor change the route).  A descent tries
+	 * it first (while near says descents stay close together) and keeps
+	 * it when the node's separators show it still holds the address (two
+	 * compares instead of a search of the node); any other answer is
+	 * searched for.  Only a guess: it is checked against the real node
+	 * every time, so no change to the tree can make it wrong.
 	 */
 	uint8_t route[16];
 	/*

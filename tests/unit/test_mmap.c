@@ -432,7 +432,8 @@ TEST(mmap_live_memfd_seals)
 		{ L_SEAL, .p = 1, .b = UVMA_F_SEAL_EXEC },
 		{ L_GETSEALS, .p = 1 },
 		/* slot 2: MFD_NOEXEC_SEAL; a private mapping does not count */
-		{ L_MEMFD, .p = 2, .b = 8 * K4, .c = UVMA_MFD_ALLOW_SEALING | UVMA_MFD_NOEXEC_SEAL },
+		{ L_MEMFD, .p = 2, .b = 8 * K4,
+		  .c = UVMA_MFD_ALLOW_SEALING | UVMA_MFD_NOEXEC_SEAL },
 		{ L_GETSEALS, .p = 2 },
 		{ L_MMAP, .a = 3 * M1, .b = K4, .p = RW,
 		  .f = MAP_SHARED | MAP_FIXED, .c = 3 },

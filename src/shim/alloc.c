@@ -93,6 +93,20 @@ void *uvma__malloc(size_t size)
 	return p;
 }
 
+void *uvma__malloc_lines(size_t size)
+{
+	void *p;
+
+	if (size == 0 || (size & 63) || should_fail())
+		return NULL;
+	p = aligned_alloc(64, size);
+	if (p) {
+		atomic_fetch_add_explicit(&live_blocks, 1, RLX);
+		atomic_fetch_add_explicit(&live_bytes, (int64_t)size, RLX);
+	}
+	return p;
+}
+
 void *uvma__calloc(size_t size)
 {
 	void *p = uvma__malloc(size);

@@ -13,6 +13,12 @@
 
 /* uvma__malloc() - @size bytes, or NULL (size 0 or failure, injected or real). */
 void *uvma__malloc(size_t size);
+/*
+ * uvma__malloc_lines() - @size bytes (a multiple of 64) starting on a
+ * 64-byte cache line, or NULL.  Counted and failed like uvma__malloc();
+ * free with uvma__free().
+ */
+void *uvma__malloc_lines(size_t size);
 /* uvma__calloc() - @size zeroed bytes, or NULL. */
 void *uvma__calloc(size_t size);
 /* uvma__free() - give back @p, allocated with @size bytes; NULL is ignored. */

@@ -3,7 +3,7 @@
  * tree.c - the range tree: a B+tree of [start, end) ranges with gap tracking.
  *
  * Shape.  Entries live in 512-byte leaves, sorted by address; leaves are
- * linked in address order.  An inner node (1 KiB) holds up to MT_ICAP
+ * linked in address order.  An inner node (17 lines) holds up to MT_ICAP
  * children; key[j] (j >= 1) separates child j-1 from child j: every entry
  * below child j-1 ends at or before key[j], every entry below child j starts
  * at or after it.
@@ -50,7 +50,7 @@
 #endif
 
 #define MT_LEAF_SIZE 512
-#define MT_INNER_SIZE 1024
+#define MT_INNER_SIZE 1088	/* 17 lines */
 #define MT_LHDR 40
 #define MT_NSLOT 32				/* narrow start slots (SIMD width) */
 #define MT_NCAP ((MT_LEAF_SIZE - MT_LHDR - 4 * MT_NSLOT) / 12)	/* narrow entries: 28 */
@@ -102,6 +102,13 @@ struct mt_leaf {
 
 struct mt_inner {
 	struct mt_node h;
+	/*
+	 * Inner nodes start on a cache line (uvma__malloc_lines()), and this
+	 * puts key[1] at the start of the next: each block of eight keys a
+	 * search compares is one line, not two halves.  (Measured with random
+	 * loads at 10^5 entries, AVX-512: 32-33 -> 30 ns.)
+	 */
+	uint64_t spare[5];
 	/* key[0] is unused; UINT64_MAX from count on, and always in the
 	 * extra key[MT_ICAP], which a descent reads past the last child. */
 	uint64_t key[MT_ICAP + 1];
@@ -111,6 +118,8 @@ struct mt_inner {
 
 _Static_assert(sizeof(struct mt_leaf) <= MT_LEAF_SIZE, "leaf too large");
 _Static_assert(sizeof(struct mt_inner) <= MT_INNER_SIZE, "inner node too large");
+_Static_assert(offsetof(struct mt_inner, key[1]) % 64 == 0 && MT_INNER_SIZE % 64 == 0,
+	       "an inner node's key blocks are cache lines");
 
 #define LF(n) ((struct mt_leaf *)(n))
 #define IN(n) ((struct mt_inner *)(n))
@@ -122,7 +131,10 @@ static void inner_pad(struct mt_inner *n)
 		n->key[j] = UINT64_MAX;
 }
 
-static const size_t node_size[2] = { sizeof(struct mt_leaf), sizeof(struct mt_inner) };
+/* An inner node's size rounded up to whole lines (uvma__malloc_lines()). */
+static const size_t node_size[2] = {
+	sizeof(struct mt_leaf), (sizeof(struct mt_inner) + 63) & ~(size_t)63
+};
 
 /* The path of a descent: node[0] is the root, slot[l] the child taken. */
 struct path {
@@ -408,7 +420,8 @@ static inline uint32_t need_inner(const struct mt_tree *t, uint32_t k)
 static int reserve_grow(struct mt_tree *t, int kind, uint32_t need)
 {
 	while (t->nreserve[kind] < need) {
-		struct mt_node *n = uvma__malloc(node_size[kind]);
+		struct mt_node *n = kind == INNER ? uvma__malloc_lines(node_size[kind])
+						  : uvma__malloc(node_size[kind]);
 
 		if (!n)
 			return -ENOMEM;

@@ -66,6 +66,38 @@ TEST(alloc_strdup)
 	ASSERT_EQ(uvma_alloc_live_bytes(), bytes);
 }
 
+TEST(alloc_lines)
+{
+	int64_t blocks = uvma_alloc_live(), bytes = uvma_alloc_live_bytes();
+	unsigned char *p[8];
+
+	/* Whole lines only: sizes that are not multiples of 64 are refused. */
+	ASSERT(uvma__malloc_lines(0) == NULL);
+	ASSERT(uvma__malloc_lines(100) == NULL);
+	ASSERT_EQ(uvma_alloc_live(), blocks);
+	for (int i = 0; i < 8; i++) {
+		p[i] = uvma__malloc_lines(1088);
+		ASSERT(p[i] != NULL);
+		ASSERT_EQ((uintptr_t)p[i] % 64, 0);
+		memset(p[i], i, 1088);
+	}
+	ASSERT_EQ(uvma_alloc_live(), blocks + 8);
+	ASSERT_EQ(uvma_alloc_live_bytes(), bytes + 8 * 1088);
+	for (int i = 0; i < 8; i++)
+		uvma__free(p[i], 1088);
+	ASSERT_EQ(uvma_alloc_live(), blocks);
+	ASSERT_EQ(uvma_alloc_live_bytes(), bytes);
+
+	/* It is an allocation like the others for fault injection. */
+	uvma_alloc_fail_at(1, 0);
+	ASSERT(uvma__malloc_lines(64) == NULL);
+	p[0] = uvma__malloc_lines(64);
+	ASSERT(p[0] != NULL);
+	uvma_alloc_fail_at(0, 0);
+	uvma__free(p[0], 64);
+	ASSERT_EQ(uvma_alloc_live(), blocks);
+}
+
 TEST(alloc_seen_counts_from_fail_at)
 {
 	void *p[5];

@@ -351,8 +351,8 @@ static int MT_V(find_prev_pos)(const struct mt_tree *t, uint64_t a,
  * answers for the leaf's own entries, [first start, last end), read from
  * the leaf itself (as after a write: finger_range()).  The separators'
  * loads and selects at every level cost random loads at 10^5 entries 2 ns
- * of ~30 (AVX-512, bench_tree).  A descent reaches a leaf with entries: only writes
- * leave a leaf empty, and only while they work.
+ * of ~30 (AVX-512, bench_tree).  A descent reaches a leaf with entries:
+ * only writes leave a leaf empty, and only while they work.
  */
 static void *MT_V(load)(const struct mt_tree *t, uint64_t addr,
 			uint64_t *start, uint64_t *end)

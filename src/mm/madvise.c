@@ -137,7 +137,7 @@ static int madvise_remove(struct madv_state *st)
 		return -EINVAL;
 	if (!vma->vm_file)
 		return -EINVAL;
-	if ((vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) != (VM_SHARED | VM_MAYWRITE))
+	if (!vma_is_shared_maywrite(vma))
 		return -EACCES;
 	/*
 	 * fallocate(PUNCH_HOLE): append-only inodes refuse it, and so does a

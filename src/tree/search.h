@@ -349,7 +349,7 @@ static int MT_V(find_prev_pos)(const struct mt_tree *t, uint64_t a,
  * load() - mt_load().  Like leaf_for(), but the descent keeps neither the
  * route (see descend()) nor the separators it passes: the finger it leaves
  * answers for the leaf's own entries, [first start, last end), read from
- * the leaf itself (as after a write: finger_range()).  The separators'
+ * the leaf itself (finger_leaf(), as after a write).  The separators'
  * loads and selects at every level cost random loads at 10^5 entries 2 ns
  * of ~30 (AVX-512, bench_tree).  A descent reaches a leaf with entries:
  * only writes leave a leaf empty, and only while they work.
@@ -364,7 +364,7 @@ static void *MT_V(load)(const struct mt_tree *t, uint64_t addr,
 		l = MT_V(descend)(t, addr, NULL, NULL, 0);
 		if (!l)
 			return NULL;
-		finger_set(t, l, es(l, 0), ee(l, l->h.count - 1));
+		finger_leaf(t, l);
 	}
 	r = MT_V(leaf_rank)(l, addr);
 	if (r == 0 || ee(l, r - 1) <= addr)

@@ -537,6 +537,12 @@ static inline void finger_set(const struct mt_tree *t, const struct mt_leaf *l,
 	}
 }
 
+/* finger_leaf() - the finger is @l (with entries), for its own entries. */
+static inline void finger_leaf(const struct mt_tree *t, const struct mt_leaf *l)
+{
+	finger_set(t, l, es(l, 0), ee(l, l->h.count - 1));
+}
+
 /*
  * finger_range() - the finger answers for [first start, last end) of its
  * leaf: that range lies inside the separators that bound the leaf at every
@@ -551,8 +557,7 @@ static inline void finger_range(struct mt_tree *t)
 		t->hint_lo = t->hint_hi = 0;
 		return;
 	}
-	t->hint_lo = es(l, 0);
-	t->hint_hi = ee(l, l->h.count - 1);
+	finger_leaf(t, l);
 }
 
 /* write_begin() - the finger for a write at @a (or NULL), and no finger. */
@@ -2210,13 +2215,9 @@ static void *cursor_take(struct mt_cursor *c, struct mt_leaf *l, int i,
 	c->leaf = &l->h;
 	c->slot = i;
 	c->seq = c->tree->seq;
-	if (!c->tree->writing && c->tree->hint != &l->h) {
-		struct mt_tree *w = (struct mt_tree *)c->tree;	/* a cache */
-
-		/* (A finger already at @l has the range that goes with it.) */
-		w->hint = &l->h;
-		finger_range(w);
-	}
+	/* (A finger already at @l has the range that goes with it.) */
+	if (c->tree->hint != &l->h)
+		finger_leaf(c->tree, l);
 	c->lo = es(l, i);
 	c->hi = ee(l, i);
 	return leaf_out(l, i, start, end);

@@ -459,11 +459,8 @@ static void __vma_drop_refs(struct vm_area_struct *vma)
 {
 	struct vm_area_ext *ext = vma->vm_ext;
 
-	if (vma->vm_file) {
-		if (vma_is_shared_maywrite(vma))
-			mapping_unmap_writable(vma->vm_file);
-		fput(vma->vm_file);
-	}
+	if (vma->vm_file)
+		vma_put_file(vma);
 	if (ext) {
 		anon_vma_name_put(ext->anon_name);
 		mpol_put(ext->policy);

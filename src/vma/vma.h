@@ -467,13 +467,21 @@ static inline bool vma_is_shared_maywrite(const struct vm_area_struct *vma)
 
 /*
  * vma_get_file() - give @vma, whose vm_file and vm_flags are set, its own
- * reference to the file; remove_vma() drops it.
+ * reference to the file; vma_put_file() drops it.
  */
 static inline void vma_get_file(struct vm_area_struct *vma)
 {
 	get_file(vma->vm_file);
 	if (vma_is_shared_maywrite(vma))
 		mapping_allow_writable(vma->vm_file);
+}
+
+/* vma_put_file() - drop what vma_get_file() gave @vma. */
+static inline void vma_put_file(struct vm_area_struct *vma)
+{
+	if (vma_is_shared_maywrite(vma))
+		mapping_unmap_writable(vma->vm_file);
+	fput(vma->vm_file);
 }
 
 /*

@@ -245,20 +245,10 @@ shift_narrow(struct mt_leaf *l, int from, int by)
 }
 #endif
 
-/*
- * leaf_shift() - move entries [from, count) of @l by @by slots (+1: open a
- * hole at from; -1: close the hole at from - 1), keeping the start sentinels.
- */
-static void leaf_shift(struct mt_leaf *l, int from, int by)
+/* leaf_shift_loops() - leaf_shift() with element loops. */
+static void leaf_shift_loops(struct mt_leaf *l, int from, int by)
 {
 	int c = l->h.count;
-
-#if MT_HAVE_AVX512
-	if (mt_avx512 && !l->h.wide) {
-		shift_narrow(l, from, by);
-		return;
-	}
-#endif
 
 	/*
 	 * Element loops, whatever gcc makes of them: in bench_tree, stores in
@@ -300,6 +290,21 @@ static void leaf_shift(struct mt_leaf *l, int from, int by)
 		}
 	}
 	l->h.count = (uint16_t)(c + by);
+}
+
+/*
+ * leaf_shift() - move entries [from, count) of @l by @by slots (+1: open a
+ * hole at from; -1: close the hole at from - 1), keeping the start sentinels.
+ */
+static inline void leaf_shift(struct mt_leaf *l, int from, int by)
+{
+#if MT_HAVE_AVX512
+	if (mt_avx512 && !l->h.wide) {
+		shift_narrow(l, from, by);
+		return;
+	}
+#endif
+	leaf_shift_loops(l, from, by);
 }
 
 /* fits() - whether [s, e) can be written into leaf @l's current format. */
@@ -560,15 +565,30 @@ static inline void finger_range(struct mt_tree *t)
 	finger_leaf(t, l);
 }
 
-/* write_begin() - the finger for a write at @a (or NULL), and no finger. */
-static struct mt_leaf *write_begin(struct mt_tree *t, uint64_t a)
+/* write_begin() - a write starts changing the tree: no finger until done. */
+static void write_begin(struct mt_tree *t)
 {
-	struct mt_leaf *f = finger(t, a);
-
 	t->writing = 1;
 	t->hint = NULL;
 	t->hint_lo = t->hint_hi = 0;
-	return f;
+}
+
+/*
+ * write_check() - debug builds check the whole tree once the writes since
+ * the last check outnumber the entries (amortised O(1) a write).  A failure
+ * here is a bug in this file, not bad input: stop where it happened.
+ */
+static inline void write_check(struct mt_tree *t)
+{
+#ifdef UVMA_DEBUG
+	if (++t->unchecked > t->count + 16) {
+		t->unchecked = 0;
+		if (mt_validate(t))
+			abort();
+	}
+#else
+	(void)t;
+#endif
 }
 
 /* write_done() - after a write: keep what the next writes need. */
@@ -577,18 +597,7 @@ static inline __attribute__((always_inline)) void write_done(struct mt_tree *t)
 	t->seq++;
 	t->writing = 0;
 	finger_range(t);
-#ifdef UVMA_DEBUG
-	/*
-	 * Debug builds check the whole tree once the writes since the last
-	 * check outnumber the entries (amortised O(1) a write).  A failure
-	 * here is a bug in this file, not bad input: stop where it happened.
-	 */
-	if (++t->unchecked > t->count + 16) {
-		t->unchecked = 0;
-		if (mt_validate(t))
-			abort();
-	}
-#endif
+	write_check(t);
 	reserve_keep(t);
 }
 
@@ -1909,6 +1918,86 @@ static int remnants(const struct mt_leaf *l, int i0, int i1, uint64_t s,
 	return n;
 }
 
+/*
+ * The two commonest writes, done without the general machinery (the
+ * reserve, the scan for what overlaps, insert_at()'s and leaf_delete()'s
+ * cases): a store into the free space between two entries of a narrow
+ * leaf with room, and the erase of exactly one entry that has neighbours
+ * on both sides in its leaf and leaves the leaf above the minimum.  Neither
+ * allocates, moves a separator or reads another leaf; only the gap the
+ * entry lands in (or leaves) changes.  Each returns 1 if done, 0 if it
+ * changed nothing and the general path must do the write.  (A store+erase
+ * pair at random positions of 10^5 entries, AVX-512 copy: 973 -> 720
+ * instructions, counted by single-stepping; 110 -> 95 ns.)
+ */
+
+/* fast_rank() - leaf_rank(@l, @s), or the last search's answer there. */
+static inline int fast_rank(const struct mt_tree *t, const struct mt_leaf *l,
+			    uint64_t s)
+{
+	if (&l->h == t->kleaf && s == t->kaddr && t->seq == t->kseq)
+		return t->krank;
+	return leaf_rank(l, s);
+}
+
+/*
+ * fast_done() - write_done() for a fast write, which counts as one planned
+ * by mt_preallocate() but left the reserve as it was (nothing to trim).
+ */
+static inline void fast_done(struct mt_tree *t, struct mt_leaf *l)
+{
+	if (t->planned)
+		t->planned--;
+	t->seq++;
+	finger_leaf(t, l);
+	write_check(t);
+}
+
+static int store_fast(struct mt_tree *t, struct path *p, struct mt_leaf *l,
+		      uint64_t s, uint64_t e, void *v)
+{
+	int n = l->h.count, r;
+	uint32_t ds, de, lost;
+
+	if (l->h.wide || n == MT_NCAP || s < l->base || e - l->base > UINT32_MAX)
+		return 0;
+	ds = (uint32_t)(s - l->base);
+	de = (uint32_t)(e - l->base);
+	r = fast_rank(t, l, s);
+	if (r == 0 || r == n || l->e.n.e[r - 1] > ds || l->e.n.s[r] < de)
+		return 0;
+	lost = l->e.n.s[r] - l->e.n.e[r - 1];
+	leaf_shift(l, r, 1);
+	l->e.n.s[r] = ds;
+	l->e.n.e[r] = de;
+	l->e.n.v[r] = v;
+	t->count++;
+	gap_refresh(p, l, lost, 0);
+	fast_done(t, l);
+	return 1;
+}
+
+static int erase_fast(struct mt_tree *t, struct path *p, struct mt_leaf *l,
+		      uint64_t s, uint64_t e)
+{
+	int n = l->h.count, i;
+	uint32_t merged;
+
+	if (l->h.wide || (n <= MT_LMIN && l->h.parent) || s < l->base ||
+	    e - l->base > UINT32_MAX)
+		return 0;
+	i = fast_rank(t, l, s) - 1;
+	if (i < 1 || i >= n - 1 || l->e.n.s[i] != (uint32_t)(s - l->base) ||
+	    l->e.n.e[i] != (uint32_t)(e - l->base))
+		return 0;
+	merged = l->e.n.s[i + 1] - l->e.n.e[i - 1];
+	leaf_shift(l, i + 1, -1);
+	t->count--;
+	gap_refresh(p, l, 0, merged);
+	fast_done(t, l);
+	return 1;
+}
+
 int mt_store(struct mt_tree *t, uint64_t start, uint64_t end, void *val)
 {
 	struct path p;
@@ -1918,10 +2007,14 @@ int mt_store(struct mt_tree *t, uint64_t start, uint64_t end, void *val)
 
 	if (start >= end || !val)
 		return -EINVAL;
+	/* The walk only reads: it may come before the reserve. */
+	l = write_walk(t, finger(t, start), start, &p);
+	if (l && store_fast(t, &p, l, start, end, val))
+		return 0;
 	if (write_reserve(t, 2))
 		return -ENOMEM;
 	/* Point of no return */
-	l = write_walk(t, write_begin(t, start), start, &p);
+	write_begin(t);
 	if (l && leaf_overlap(t, l, start, end, &i0, &i1)) {
 		if (i0 == i1) {
 			/* Free space: insert where the walk ended (an insertion
@@ -1968,10 +2061,13 @@ int mt_erase(struct mt_tree *t, uint64_t start, uint64_t end)
 
 	if (start >= end)
 		return -EINVAL;
+	l = write_walk(t, finger(t, start), start, &p);
+	if (l && erase_fast(t, &p, l, start, end))
+		return 0;
 	if (write_reserve(t, 1))
 		return -ENOMEM;
 	/* Point of no return */
-	l = write_walk(t, write_begin(t, start), start, &p);
+	write_begin(t);
 	if (l && leaf_overlap(t, l, start, end, &i0, &i1)) {
 		if (i1 == i0 + 1 && es(l, i0) == start && ee(l, i0) == end) {
 			/* Exactly one entry: drop it where the walk ended.  The

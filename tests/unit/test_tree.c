@@ -2272,3 +2272,77 @@ TEST(tree_split_merge_keeps_gaps)
 		  -ENOENT);
 	mt_destroy(&t);
 }
+
+/*
+ * Erasing entries one at a time keeps the leaves at least half full: a leaf
+ * other than the last holds at least 9 entries (half of a wide leaf's 19,
+ * docs/tree.md), so however the erasures fall, leaves <= count / 9 + 1.
+ * 5,000 one-page entries with one-page holes, erased in random order down
+ * to 300; every erasure removes exactly one entry, the commonest write.
+ */
+TEST(tree_erase_keeps_leaves_full)
+{
+	const uint64_t base = 0x40000000, pg = 4096, n = 5000;
+	uint64_t *order = malloc(n * sizeof(*order)), seed = test_seed() | 1;
+	struct mt_tree t;
+
+	ASSERT(order != NULL);
+	mt_init(&t);
+	for (uint64_t i = 0; i < n; i++) {
+		order[i] = i;
+		ASSERT_EQ(mt_store(&t, base + 2 * pg * i, base + 2 * pg * i + pg,
+				   LV('a' + i % 26)), 0);
+	}
+	for (uint64_t i = n - 1; i > 0; i--) {
+		uint64_t j, x;
+
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		j = seed % (i + 1);
+		x = order[i], order[i] = order[j], order[j] = x;
+	}
+	for (uint64_t k = 0; k < n - 300 && !test_failed(); k++) {
+		uint64_t a = base + 2 * pg * order[k];
+
+		ASSERT_EQ(mt_erase(&t, a, a + pg), 0);
+		ASSERT_EQ(t.count, n - k - 1);
+		ASSERT_LE(t.nodes[0], t.count / 9 + 1);
+	}
+	ASSERT_EQ(mt_validate(&t), 0);
+	mt_destroy(&t);
+	free(order);
+}
+
+/*
+ * Every write uses up one of the writes mt_preallocate() planned, whatever
+ * path it takes inside the tree: a store into a hole between two entries,
+ * the erase of one whole entry, a store over part of an entry, an erase of
+ * part of one, and a store past the last entry.
+ */
+TEST(tree_prealloc_counts_every_write)
+{
+	const uint64_t base = 0x40000000, pg = 4096;
+	struct mt_tree t;
+	uint32_t planned;
+
+	mt_init(&t);
+	for (uint64_t i = 0; i < 100; i++)
+		ASSERT_EQ(mt_store(&t, base + 2 * pg * i, base + 2 * pg * i + pg,
+				   LV('a')), 0);
+	ASSERT_EQ(mt_preallocate(&t, 8), 0);
+	planned = t.planned;
+	ASSERT_GE(planned, 8);
+	ASSERT_EQ(mt_store(&t, base + 2 * pg * 50 + pg, base + 2 * pg * 51, LV('b')), 0);
+	ASSERT_EQ(t.planned, planned - 1);
+	ASSERT_EQ(mt_erase(&t, base + 2 * pg * 50 + pg, base + 2 * pg * 51), 0);
+	ASSERT_EQ(t.planned, planned - 2);
+	ASSERT_EQ(mt_store(&t, base + 2 * pg * 60, base + 2 * pg * 60 + 100, LV('c')), 0);
+	ASSERT_EQ(t.planned, planned - 3);
+	ASSERT_EQ(mt_erase(&t, base + 2 * pg * 60, base + 2 * pg * 60 + 100), 0);
+	ASSERT_EQ(t.planned, planned - 4);
+	ASSERT_EQ(mt_store(&t, base + 2 * pg * 200, base + 2 * pg * 201, LV('d')), 0);
+	ASSERT_EQ(t.planned, planned - 5);
+	ASSERT_EQ(t.count, 101);
+	ASSERT_EQ(mt_validate(&t), 0);
+	mt_settle(&t);
+	mt_destroy(&t);
+}

@@ -241,8 +241,10 @@ MT_V(descend)(const struct mt_tree *t, uint64_t a, struct path *p, uint64_t *spa
 			__builtin_prefetch(c);
 		__builtin_prefetch(last);
 	}
-	if (p)
+	if (p) {
 		p->depth = d;
+		p->top = 0;
+	}
 	if (span) {
 		span[0] = lo;
 		span[1] = hi;

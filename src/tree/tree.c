@@ -136,9 +136,16 @@ static const size_t node_size[2] = {
 	sizeof(struct mt_leaf), (sizeof(struct mt_inner) + 63) & ~(size_t)63
 };
 
-/* The path of a descent: node[0] is the root, slot[l] the child taken. */
+/*
+ * The path of a descent: node[0] is the root, slot[l] the child taken.  A
+ * path taken from the cache (path_cached()) is filled lazily: only levels
+ * top .. depth - 1 at first (the leaf's parent), the rest by path_fill()
+ * from the parent links and @route when a write needs them.
+ */
 struct path {
 	int depth;
+	int top;
+	const uint8_t *route;
 	struct mt_inner *node[MT_MAXH];
 	int slot[MT_MAXH];
 };
@@ -601,6 +608,25 @@ static inline __attribute__((always_inline)) void write_done(struct mt_tree *t)
 	reserve_keep(t);
 }
 
+/*
+ * preallocate_grow() - fill the reserve for @ins insertions, or leave it as
+ * it was.  Out of line: the usual mt_preallocate() finds it full already.
+ */
+static __attribute__((noinline)) int preallocate_grow(struct mt_tree *t,
+						      uint32_t ins)
+{
+	uint32_t had[2] = { t->nreserve[LEAF], t->nreserve[INNER] };
+
+	if (reserve_grow(t, LEAF, ins) ||
+	    reserve_grow(t, INNER, need_inner(t, ins))) {
+		/* All or nothing: the reserve goes back to what it was. */
+		reserve_trim(t, LEAF, had[LEAF]);
+		reserve_trim(t, INNER, had[INNER]);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int mt_preallocate(struct mt_tree *t, unsigned int nwrites)
 {
 	/*
@@ -609,16 +635,13 @@ int mt_preallocate(struct mt_tree *t, unsigned int nwrites)
 	 * write, preallocations for small batches find everything in hand.
 	 */
 	uint64_t ins = 2ull * (nwrites > MT_KEEP_WRITES ? nwrites : MT_KEEP_WRITES);
-	uint32_t had[2] = { t->nreserve[LEAF], t->nreserve[INNER] };
 
 	if (ins > 1u << 20)
 		return -ENOMEM;
-	if (reserve_for(t, (uint32_t)ins)) {
-		/* All or nothing: the reserve goes back to what it was. */
-		reserve_trim(t, LEAF, had[LEAF]);
-		reserve_trim(t, INNER, had[INNER]);
+	if ((t->nreserve[LEAF] < ins ||
+	     t->nreserve[INNER] < need_inner(t, (uint32_t)ins)) &&
+	    preallocate_grow(t, (uint32_t)ins))
 		return -ENOMEM;
-	}
 	t->floor[LEAF] = t->nreserve[LEAF];
 	t->floor[INNER] = t->nreserve[INNER];
 	t->planned = (uint32_t)(ins / 2);
@@ -786,28 +809,40 @@ static int find_prev_pos(const struct mt_tree *t, uint64_t a,
  * path_cached() - the path to leaf @l from the last descent, if that
  * descent reached @l and no node's children changed since: the slots are
  * route[], the nodes @l's ancestors.  A descent for any address @l holds
- * (finger()) would take exactly this path.
+ * (finger()) would take exactly this path.  Only the leaf's parent is
+ * filled in here (what the fast writes need); path_fill() does the rest.
  */
 static int path_cached(const struct mt_tree *t, const struct mt_leaf *l,
 		       struct path *p)
 {
-	const struct mt_node *n = &l->h;
 	int d = (int)t->height - 1;	/* every leaf is this deep */
 
-	if (n != t->rleaf || t->rshape != t->shape)
+	if (&l->h != t->rleaf || t->rshape != t->shape || d == 0)
 		return 0;
 	p->depth = d;
-	for (const struct mt_node *a = n->parent; a; a = a->parent) {
-		d--;
-		p->node[d] = IN(a);
-		p->slot[d] = t->route[d];
+	p->top = d - 1;
+	p->route = t->route;
+	p->node[d - 1] = IN(l->h.parent);
+	p->slot[d - 1] = t->route[d - 1];
 #ifdef UVMA_DEBUG
-		if (IN(a)->child[p->slot[d]] != n)
+	if (p->node[d - 1]->child[p->slot[d - 1]] != &l->h)
+		abort();	/* a shape change that did not count */
+#endif
+	return 1;
+}
+
+/* path_fill() - the levels of @p above top, for a write that needs them. */
+static void path_fill(struct path *p)
+{
+	for (int d = p->top; d > 0; d--) {
+		p->node[d - 1] = IN(p->node[d]->h.parent);
+		p->slot[d - 1] = p->route[d - 1];
+#ifdef UVMA_DEBUG
+		if (p->node[d - 1]->child[p->slot[d - 1]] != &p->node[d]->h)
 			abort();	/* a shape change that did not count */
 #endif
-		n = a;
 	}
-	return 1;
+	p->top = 0;
 }
 
 static int slot_in_parent(const struct mt_node *n)
@@ -835,7 +870,7 @@ static struct mt_leaf *write_walk(struct mt_tree *t, struct mt_leaf *f,
 	struct mt_leaf *l;
 
 	if (t->height == 1) {
-		p->depth = 0;	/* the root is the leaf: no path to find */
+		p->depth = p->top = 0;	/* the root is the leaf: no path */
 		return LF(t->root);
 	}
 	if (f && path_cached(t, f, p))
@@ -1024,6 +1059,7 @@ static void gap_update(struct mt_node *n)
  */
 static void path_fix(struct path *p, int lvl, uint64_t g)
 {
+	path_fill(p);
 	while (lvl-- > 0) {
 		struct mt_inner *n = p->node[lvl];
 		uint64_t old = n->gap[p->slot[lvl]], pmax;
@@ -2011,6 +2047,8 @@ int mt_store(struct mt_tree *t, uint64_t start, uint64_t end, void *val)
 	l = write_walk(t, finger(t, start), start, &p);
 	if (l && store_fast(t, &p, l, start, end, val))
 		return 0;
+	if (l)
+		path_fill(&p);
 	if (write_reserve(t, 2))
 		return -ENOMEM;
 	/* Point of no return */
@@ -2064,6 +2102,8 @@ int mt_erase(struct mt_tree *t, uint64_t start, uint64_t end)
 	l = write_walk(t, finger(t, start), start, &p);
 	if (l && erase_fast(t, &p, l, start, end))
 		return 0;
+	if (l)
+		path_fill(&p);
 	if (write_reserve(t, 1))
 		return -ENOMEM;
 	/* Point of no return */

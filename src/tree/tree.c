@@ -1963,8 +1963,8 @@ static int remnants(const struct mt_leaf *l, int i0, int i1, uint64_t s,
  * allocates, moves a separator or reads another leaf; only the gap the
  * entry lands in (or leaves) changes.  Each returns 1 if done, 0 if it
  * changed nothing and the general path must do the write.  (A store+erase
- * pair at random positions of 10^5 entries, AVX-512 copy: 973 -> 720
- * instructions, counted by single-stepping; 110 -> 95 ns.)
+ * pair at random positions of 10^5 entries, AVX-512 copy: 966 -> 720
+ * instructions, counted with bench/istep; 110 -> 95 ns.)
  */
 
 /* fast_rank() - leaf_rank(@l, @s), or the last search's answer there. */

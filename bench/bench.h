@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench.h - what the benchmark programs share: a seeded generator
- * (splitmix64, so every run visits the same positions) and a monotonic
- * clock in nanoseconds.  Header-only: each benchmark is a program of its own.
+ * (splitmix64, so every run visits the same positions), a monotonic
+ * clock in nanoseconds, and the layouts they time.  Header-only: each
+ * benchmark is a program of its own.
  */
 #ifndef UVMA_BENCH_H
 #define UVMA_BENCH_H
@@ -12,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "uvma/uvma.h"
 
 /* bench_rnd() - the next number of the sequence kept in *@state. */
 static inline uint64_t bench_rnd(uint64_t *state)
@@ -109,6 +112,56 @@ static inline double bench_loadavg(void)
 static inline int bench_slot_readable(size_t i)
 {
 	return (int)(i & 1);
+}
+
+/*
+ * bench_uvma_slots() - that layout of @n slots at @base in uvma address
+ * space @mm, through the entry points given (one build of the library, or
+ * a renamed copy of it: bench/ab).  Returns 0 or a negative errno.
+ */
+static inline int bench_uvma_slots(struct uvma_mm *mm, uint64_t base, uint64_t n,
+				   int64_t (*mmap_fn)(struct uvma_mm *, uint64_t, uint64_t,
+						      int, int, struct uvma_file *, uint64_t),
+				   int (*munmap_fn)(struct uvma_mm *, uint64_t, uint64_t),
+				   int (*mprotect_fn)(struct uvma_mm *, uint64_t, uint64_t, int))
+{
+	int64_t r = mmap_fn(mm, base, n * BENCH_SLOT, UVMA_PROT_NONE,
+			    UVMA_MAP_PRIVATE | UVMA_MAP_ANONYMOUS |
+			    UVMA_MAP_NORESERVE | UVMA_MAP_FIXED, NULL, 0);
+
+	if (r < 0)
+		return (int)r;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t a = base + i * BENCH_SLOT;
+		int e = munmap_fn(mm, a + BENCH_VPAGES * BENCH_PG, BENCH_PG);
+
+		if (!e && bench_slot_readable(i))
+			e = mprotect_fn(mm, a, BENCH_VPAGES * BENCH_PG, UVMA_PROT_READ);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+/*
+ * bench_tree_pages() - bench_tree's entries: @n single pages from @base,
+ * each followed by a hole of 1 to 3 pages, in @page; in @order the order
+ * to visit them, a random permutation when @shuffle, else 0, 1, 2, ...
+ */
+static inline void bench_tree_pages(uint64_t *page, size_t *order, size_t n,
+				    uint64_t base, int shuffle, uint64_t *state)
+{
+	for (size_t i = 0; i < n; i++) {
+		page[i] = base;
+		base += BENCH_PG * (2 + bench_rnd(state) % 3);
+		order[i] = i;
+	}
+	for (size_t i = n; shuffle && i > 1; i--) {
+		size_t j = bench_rnd(state) % i, tmp = order[i - 1];
+
+		order[i - 1] = order[j];
+		order[j] = tmp;
+	}
 }
 
 #endif /* UVMA_BENCH_H */

@@ -42,11 +42,6 @@ static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 static volatile uint64_t sink;	/* keeps results alive */
 static bool quick;
 
-static uint64_t rnd(void)
-{
-	return bench_rnd(&rng_state);
-}
-
 static void *xmalloc(size_t n)
 {
 	void *p = malloc(n);
@@ -83,26 +78,12 @@ struct layout {
 
 static void make_layout(struct layout *l, size_t n, bool random)
 {
-	uint64_t a = BASE;
-
 	l->n = n;
 	l->random = random;
 	l->page = xmalloc(n * sizeof(*l->page));
 	l->order = xmalloc(n * sizeof(*l->order));
 	l->at = xmalloc(n * sizeof(*l->at));
-	for (size_t i = 0; i < n; i++) {
-		l->page[i] = a;
-		a += PG * (2 + rnd() % 3);	/* the page, then a 1..3 page hole */
-		l->order[i] = i;
-	}
-	if (random) {
-		for (size_t i = n; i > 1; i--) {
-			size_t j = rnd() % i, tmp = l->order[i - 1];
-
-			l->order[i - 1] = l->order[j];
-			l->order[j] = tmp;
-		}
-	}
+	bench_tree_pages(l->page, l->order, n, BASE, random, &rng_state);
 	for (size_t i = 0; i < n; i++)
 		l->at[i] = l->page[l->order[i]];
 }

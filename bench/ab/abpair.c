@@ -88,26 +88,12 @@ static const char *const op_names[] = { "fixed", "mprot", "nohint", "mremap", "l
 static int build(struct copy *c, uint64_t n)
 {
 	struct uvma_config cfg;
-	int64_t r;
 
 	c->config_init(&cfg);
 	cfg.max_map_count = 1u << 22;
 	if (c->mm_create(&cfg, &c->mm))
 		return -ENOMEM;
-	r = c->mmap(c->mm, BASE, n * SLOT, UVMA_PROT_NONE,
-		    UVMA_MAP_PRIVATE | UVMA_MAP_ANONYMOUS | UVMA_MAP_NORESERVE |
-		    UVMA_MAP_FIXED, NULL, 0);
-	if (r < 0)
-		return (int)r;
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t a = BASE + i * SLOT;
-
-		if (c->munmap(c->mm, a + VPAGES * PG, PG) ||
-		    (bench_slot_readable(i) &&
-		     c->mprotect(c->mm, a, VPAGES * PG, UVMA_PROT_READ)))
-			return -EIO;
-	}
-	return 0;
+	return bench_uvma_slots(c->mm, BASE, n, c->mmap, c->munmap, c->mprotect) ? -EIO : 0;
 }
 
 /* run() - @k pairs of @op at @slots on copy @c; ns per pair, < 0 on error. */

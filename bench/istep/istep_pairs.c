@@ -4,9 +4,9 @@
  * between two raise(SIGSTOP)s for bench/istep/istep.c:
  *
  *   istep_pairs tree N PAIRS [portable]
- *       mt_store() of a free page next to a random entry and its
- *       mt_erase(), PAIRS times, in a tree of N pages with 1-3 page holes
- *       built in random order (bench_tree's "random" layout and st+er);
+ *       mt_store() of a free page after an entry and its mt_erase(), PAIRS
+ *       times, visiting the entries in the order the tree was built: a
+ *       random one (bench_tree's "random" layout and st+er pair);
  *   istep_pairs fixed N PAIRS
  *       mmap(MAP_FIXED) of a random slot's hole and munmap (bench_kernel's
  *       "fixed" pair at random slots of N; its layout).
@@ -40,25 +40,15 @@ static void mark(void)
 
 static int tree_pairs(size_t n, size_t pairs)
 {
-	uint64_t st = 1, a = 1ull << 32, *page = malloc(n * sizeof(*page));
+	uint64_t st = 1, *page = malloc(n * sizeof(*page));
 	size_t *ord = malloc(n * sizeof(*ord));
 	struct mt_tree t;
 	int ret = 1;
 
-	if (!page || !ord || n < 2)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		page[i] = a;
-		a += PG * (2 + bench_rnd(&st) % 3);
-		ord[i] = i;
-	}
-	for (size_t i = n - 1; i > 0; i--) {
-		size_t j = bench_rnd(&st) % (i + 1), x = ord[i];
-
-		ord[i] = ord[j];
-		ord[j] = x;
-	}
 	mt_init(&t);
+	if (!page || !ord || n < 2)
+		goto done;
+	bench_tree_pages(page, ord, n, 1ull << 32, 1, &st);
 	for (size_t i = 0; i < n; i++)
 		if (mt_store(&t, page[ord[i]], page[ord[i]] + PG, (void *)(uintptr_t)(page[ord[i]] | 1)))
 			goto done;
@@ -66,7 +56,7 @@ static int tree_pairs(size_t n, size_t pairs)
 		if (round)
 			mark();
 		for (size_t k = 0; k < pairs; k++) {
-			uint64_t p = page[ord[(k * 7919) % n]] + PG;
+			uint64_t p = page[ord[k % n]] + PG;
 
 			if (mt_store(&t, p, p + PG, (void *)1) || mt_erase(&t, p, p + PG))
 				goto done;
@@ -76,7 +66,6 @@ static int tree_pairs(size_t n, size_t pairs)
 	ret = 0;
 done:
 	mt_destroy(&t);
-out:
 	free(page);
 	free(ord);
 	return ret;
@@ -94,17 +83,8 @@ static int fixed_pairs(size_t n, size_t pairs)
 	c.max_map_count = 2 * n + 100;
 	if (!at || uvma_mm_create(&c, &mm))
 		goto out;
-	if (uvma_mmap(mm, base, n * BENCH_SLOT, PROT_NONE,
-		      ANON | MAP_NORESERVE | MAP_FIXED, NULL, 0) != (int64_t)base)
+	if (bench_uvma_slots(mm, base, n, uvma_mmap, uvma_munmap, uvma_mprotect))
 		goto done;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t a = base + i * BENCH_SLOT;
-
-		if (uvma_munmap(mm, a + BENCH_VPAGES * PG, PG) ||
-		    (bench_slot_readable(i) &&
-		     uvma_mprotect(mm, a, BENCH_VPAGES * PG, PROT_READ)))
-			goto done;
-	}
 	for (size_t i = 0; i < pairs; i++)
 		at[i] = bench_rnd(&st) % n;
 	for (int round = 0; round < 2; round++) {

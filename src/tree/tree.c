@@ -812,8 +812,8 @@ static int find_prev_pos(const struct mt_tree *t, uint64_t a,
  * (finger()) would take exactly this path.  Only the leaf's parent is
  * filled in here (what the fast writes need); path_fill() does the rest.
  */
-static int path_cached(const struct mt_tree *t, const struct mt_leaf *l,
-		       struct path *p)
+static inline int path_cached(const struct mt_tree *t, const struct mt_leaf *l,
+			      struct path *p)
 {
 	int d = (int)t->height - 1;	/* every leaf is this deep */
 
@@ -861,29 +861,36 @@ static int slot_in_parent(const struct mt_node *n)
 }
 
 /*
+ * write_descend() - walk() for a write that cannot take its path from the
+ * cache.  The write ends by comparing the leaf's gaps with its parent's
+ * cached one, a line the descent did not read: ask for it now, so that
+ * miss overlaps the leaf's.
+ */
+static __attribute__((noinline)) struct mt_leaf *
+write_descend(struct mt_tree *t, uint64_t a, struct path *p)
+{
+	struct mt_leaf *l = walk(t, a, p);
+
+	if (l)
+		__builtin_prefetch(&p->node[p->depth - 1]->gap[p->slot[p->depth - 1]]);
+	return l;
+}
+
+/*
  * write_walk() - the leaf for @a and the path to it, for a write: from
  * the cache when the finger @f (taken before the write began) holds @a.
+ * Inline: a write at the finger (the erase after a look-up) makes no call.
  */
-static struct mt_leaf *write_walk(struct mt_tree *t, struct mt_leaf *f,
-				  uint64_t a, struct path *p)
+static inline struct mt_leaf *write_walk(struct mt_tree *t, struct mt_leaf *f,
+					 uint64_t a, struct path *p)
 {
-	struct mt_leaf *l;
-
 	if (t->height == 1) {
 		p->depth = p->top = 0;	/* the root is the leaf: no path */
 		return LF(t->root);
 	}
 	if (f && path_cached(t, f, p))
 		return f;
-	l = walk(t, a, p);
-	/*
-	 * The write ends by comparing the leaf's gaps with its parent's
-	 * cached one, a line the descent did not read: ask for it now, so
-	 * that miss overlaps the leaf's.
-	 */
-	if (l)
-		__builtin_prefetch(&p->node[p->depth - 1]->gap[p->slot[p->depth - 1]]);
-	return l;
+	return write_descend(t, a, p);
 }
 
 void *mt_load(const struct mt_tree *t, uint64_t addr, uint64_t *start,
@@ -1158,6 +1165,24 @@ static void gap_refresh(struct path *p, struct mt_leaf *l, uint64_t lost,
 		path_fix(p, p->depth, g);
 	else
 		gap_climb(&l->h, j, g);
+}
+
+/*
+ * gap_refresh_leaf() - gap_refresh() for a fast write, whose path @p is
+ * never NULL: the usual answer (nothing to carry up: the leaf's cached
+ * maximum neither grew nor lost its gap) is decided inline, without a call.
+ */
+static inline void gap_refresh_leaf(struct path *p, struct mt_leaf *l,
+				    uint64_t lost, uint64_t gained)
+{
+	uint64_t cached;
+
+	if (p->depth == 0)
+		return;		/* a root leaf: no maximum is cached */
+	cached = p->node[p->depth - 1]->gap[p->slot[p->depth - 1]];
+	if (gained <= cached && (lost < cached || gained == cached))
+		return;
+	gap_refresh(p, l, lost, gained);
 }
 
 /*
@@ -1918,8 +1943,13 @@ static int leaf_replace(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 static inline int cached_rank(const struct mt_tree *t, const struct mt_leaf *l,
 			      uint64_t s)
 {
-	if (&l->h == t->kleaf && s == t->kaddr && t->seq == t->kseq)
+	if (&l->h == t->kleaf && s == t->kaddr && t->seq == t->kseq) {
+#ifdef UVMA_DEBUG
+		if (t->krank != leaf_rank(l, s))
+			abort();	/* a stale rank: see store_fast() */
+#endif
 		return t->krank;
+	}
 	return leaf_rank(l, s);
 }
 
@@ -2006,8 +2036,12 @@ static int store_fast(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 	l->e.n.e[r] = de;
 	l->e.n.v[r] = v;
 	t->count++;
-	gap_refresh(p, l, lost, 0);
+	gap_refresh_leaf(p, l, lost, 0);
 	fast_done(t, l);
+	t->kleaf = &l->h;
+	t->kaddr = s;
+	t->kseq = t->seq;
+	t->krank = r + 1;
 	return 1;
 }
 
@@ -2026,7 +2060,7 @@ static int erase_fast(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 	merged = l->e.n.s[i + 1] - l->e.n.e[i - 1];
 	leaf_shift(l, i + 1, -1);
 	t->count--;
-	gap_refresh(p, l, 0, merged);
+	gap_refresh_leaf(p, l, 0, merged);
 	fast_done(t, l);
 	return 1;
 }

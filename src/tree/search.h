@@ -88,9 +88,25 @@ static inline int MT_V(leaf_rank)(const struct mt_leaf *l, uint64_t a)
 	if (l->h.wide) {
 		if (a == UINT64_MAX)
 			return l->h.count;
+#if MT_AVX512
+		{
+			/* 8 + 8 + 3 starts; the masked load reads nothing past s[18] */
+			const __m512i va = _mm512_set1_epi64((long long)a);
+			const uint64_t *s = l->e.w.s;
+			__mmask16 m01;
+			__mmask8 m2;
+
+			_Static_assert(MT_WCAP == 19, "leaf_rank() compares 8 + 8 + 3 wide starts");
+			m01 = _mm512_kunpackb(_mm512_cmple_epu64_mask(_mm512_loadu_si512(s + 8), va),
+					      _mm512_cmple_epu64_mask(_mm512_loadu_si512(s), va));
+			m2 = _mm512_mask_cmple_epu64_mask(0x07, _mm512_maskz_loadu_epi64(0x07, s + 16), va);
+			return __builtin_popcount(_cvtmask32_u32(_mm512_kunpackw(m2, m01)));
+		}
+#else
 		for (int i = 0; i < MT_WCAP; i++)
 			r += l->e.w.s[i] <= a;
 		return r;
+#endif
 	}
 	if (a < l->base)
 		return 0;

@@ -2212,11 +2212,21 @@ static int fit_high(struct gap_req *q, uint64_t gs, uint64_t gl)
 	return 1;
 }
 
+/*
+ * gap_low_leaf() - the lowest fit among the gaps before @l's entries.  The
+ * gaps before entries that start at or below lo end there, so the scan
+ * begins at the first entry above lo (and reads the previous leaf only
+ * when that is the first entry).
+ */
 static int gap_low_leaf(struct gap_req *q, const struct mt_leaf *l)
 {
-	uint64_t pe = leaf_prev_end(l);
+	int i = leaf_rank(l, q->lo);
+	uint64_t pe;
 
-	for (int i = 0; i < l->h.count; pe = ee(l, i), i++) {
+	if (i == l->h.count)
+		return GAP_NONE;
+	pe = i ? ee(l, i - 1) : leaf_prev_end(l);
+	for (; i < l->h.count; pe = ee(l, i), i++) {
 		uint64_t st = es(l, i);
 
 		if (pe > q->top)
@@ -2234,7 +2244,8 @@ static int gap_low(struct gap_req *q, const struct mt_node *n, uint64_t upper,
 {
 	if (n->leaf)
 		return gap_low_leaf(q, LF(n));
-	for (int j = 0; j < n->count; j++) {
+	/* Children left of the one holding lo end at or below it. */
+	for (int j = inner_slot(IN(n), q->lo); j < n->count; j++) {
 		int last = j + 1 == n->count;
 		uint64_t cu = last ? upper : IN(n)->key[j + 1];
 		int cinf = last ? upper_inf : 0;
@@ -2251,9 +2262,19 @@ static int gap_low(struct gap_req *q, const struct mt_node *n, uint64_t upper,
 	return GAP_NONE;
 }
 
+/*
+ * gap_high_leaf() - the highest fit among the gaps before @l's entries (the
+ * first only, if @only_first).  The gap before an entry whose predecessor
+ * starts above top begins above top, so the scan begins at the first entry
+ * that starts above top.
+ */
 static int gap_high_leaf(struct gap_req *q, const struct mt_leaf *l, int only_first)
 {
-	for (int i = only_first ? 0 : l->h.count - 1; i >= 0; i--) {
+	int i = only_first ? 0 : leaf_rank(l, q->top);
+
+	if (i >= l->h.count)
+		i = l->h.count - 1;
+	for (; i >= 0; i--) {
 		uint64_t st = es(l, i);
 		uint64_t pe = i ? ee(l, i - 1) : leaf_prev_end(l);
 
@@ -2267,28 +2288,20 @@ static int gap_high_leaf(struct gap_req *q, const struct mt_leaf *l, int only_fi
 	return GAP_NONE;
 }
 
+/*
+ * gap_high() - the highest fit below @n, other than the gap that holds top
+ * (or lies just below it), which gap_at_top() has tried: so only children
+ * at or left of the one holding top can help.  (Of the children right of
+ * it, only the next could, through its very first gap, and that gap is
+ * either the one gap_at_top() tried or starts above top.)
+ */
 static int gap_high(struct gap_req *q, const struct mt_node *n)
 {
-	int jt, r;
+	int r;
 
 	if (n->leaf)
 		return gap_high_leaf(q, LF(n), 0);
-	/*
-	 * Children right of the one holding the highest usable start (jt)
-	 * start above it; of those only child jt + 1 can help, through its
-	 * very first gap, which begins where child jt ends.
-	 */
-	jt = inner_slot(IN(n), q->top);
-	if (jt + 1 < n->count && IN(n)->gap[jt + 1] >= q->len) {
-		const struct mt_node *c = IN(n)->child[jt + 1];
-
-		while (!c->leaf)
-			c = IN(c)->child[0];
-		r = gap_high_leaf(q, LF(c), 1);
-		if (r != GAP_NONE)
-			return r;
-	}
-	for (int j = jt; j >= 0; j--) {
+	for (int j = inner_slot(IN(n), q->top); j >= 0; j--) {
 		if (IN(n)->gap[j] < q->len)
 			continue;
 		r = gap_high(q, IN(n)->child[j]);
@@ -2296,6 +2309,32 @@ static int gap_high(struct gap_req *q, const struct mt_node *n)
 			return r;
 	}
 	return GAP_NONE;
+}
+
+/*
+ * gap_at_top() - whether the gap after the last entry that starts at or
+ * below top, up to the entry after it, fits: the highest gap that can, so
+ * when it fits it is the answer.  Looked up directly (one search, at the
+ * finger when the last search was near); the gap after the tree's last
+ * entry and the one before its first are left to the caller and to
+ * gap_high().
+ */
+static int gap_at_top(const struct mt_tree *t, struct gap_req *q)
+{
+	struct mt_leaf *l;
+	uint64_t pe, ns;
+	int i;
+
+	if (!find_prev_pos(t, q->top < UINT64_MAX ? q->top + 1 : q->top, &l, &i))
+		return 0;
+	pe = ee(l, i);
+	if (i + 1 < l->h.count)
+		ns = es(l, i + 1);
+	else if (l->next)
+		ns = es(l->next, 0);
+	else
+		return 0;	/* the gap after the last entry */
+	return ns - pe >= q->len && fit_high(q, pe, ns - 1);
 }
 
 static int gap_args(struct gap_req *q, uint64_t lo, uint64_t hi, uint64_t len,
@@ -2359,7 +2398,7 @@ int mt_gap_highest(const struct mt_tree *t, uint64_t lo, uint64_t hi,
 		*addr = q.found;
 		return 0;
 	}
-	if (t->root && gap_high(&q, t->root) == GAP_FOUND) {
+	if (t->root && (gap_at_top(t, &q) || gap_high(&q, t->root) == GAP_FOUND)) {
 		*addr = q.found;
 		return 0;
 	}

@@ -2263,14 +2263,13 @@ static int gap_low(struct gap_req *q, const struct mt_node *n, uint64_t upper,
 }
 
 /*
- * gap_high_leaf() - the highest fit among the gaps before @l's entries (the
- * first only, if @only_first).  The gap before an entry whose predecessor
- * starts above top begins above top, so the scan begins at the first entry
- * that starts above top.
+ * gap_high_leaf() - the highest fit among the gaps before @l's entries.  The
+ * gap before an entry whose predecessor starts above top begins above top,
+ * so the scan begins at the first entry that starts above top.
  */
-static int gap_high_leaf(struct gap_req *q, const struct mt_leaf *l, int only_first)
+static int gap_high_leaf(struct gap_req *q, const struct mt_leaf *l)
 {
-	int i = only_first ? 0 : leaf_rank(l, q->top);
+	int i = leaf_rank(l, q->top);
 
 	if (i >= l->h.count)
 		i = l->h.count - 1;
@@ -2300,7 +2299,7 @@ static int gap_high(struct gap_req *q, const struct mt_node *n)
 	int r;
 
 	if (n->leaf)
-		return gap_high_leaf(q, LF(n), 0);
+		return gap_high_leaf(q, LF(n));
 	for (int j = inner_slot(IN(n), q->top); j >= 0; j--) {
 		if (IN(n)->gap[j] < q->len)
 			continue;

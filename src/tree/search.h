@@ -311,14 +311,8 @@ static int MT_V(find_pos)(const struct mt_tree *t, uint64_t a,
 	if (!l)
 		return 0;
 	r = MT_V(leaf_rank)(l, a);
-	if (!t->writing) {
-		struct mt_tree *w = (struct mt_tree *)t;	/* a cache: see tree.h */
-
-		w->kleaf = &l->h;
-		w->kaddr = a;
-		w->kseq = t->seq;
-		w->krank = r;
-	}
+	if (!t->writing)
+		rank_keep(t, l, a, r);
 	if (r > 0 && ee(l, r - 1) > a) {
 		*leaf = l;
 		*slot = r - 1;

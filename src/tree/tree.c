@@ -572,6 +572,22 @@ static inline void finger_range(struct mt_tree *t)
 	finger_leaf(t, l);
 }
 
+/*
+ * rank_keep() - remember that leaf_rank(@l, @a) is @r while the tree stays
+ * as it is (see cached_rank()): a search keeps its answer for the write
+ * that follows it, a fast store for the erase.
+ */
+static inline void rank_keep(const struct mt_tree *t, const struct mt_leaf *l,
+			     uint64_t a, int r)
+{
+	struct mt_tree *w = (struct mt_tree *)t;	/* a cache: see tree.h */
+
+	w->kleaf = &l->h;
+	w->kaddr = a;
+	w->kseq = t->seq;
+	w->krank = r;
+}
+
 /* write_begin() - a write starts changing the tree: no finger until done. */
 static void write_begin(struct mt_tree *t)
 {
@@ -1138,6 +1154,17 @@ static uint64_t gaps_max(const struct mt_leaf *l, int i, int j)
 }
 
 /*
+ * gap_settles() - whether a leaf whose largest lost gap is @lost and largest
+ * new one @gained (0: none) keeps its cached maximum @cached, without
+ * reading the leaf: nothing grew past it, and it was not lost, or an equal
+ * gap came back.
+ */
+static inline int gap_settles(uint64_t cached, uint64_t lost, uint64_t gained)
+{
+	return gained <= cached && (lost < cached || gained == cached);
+}
+
+/*
  * gap_refresh() - the gaps of leaf @l changed: the largest gap it lost is
  * @lost and the largest new one @gained (0: none).  Carry the change up,
  * reading the leaf only when its largest gap may be gone (gaps often tie:
@@ -1155,10 +1182,10 @@ static void gap_refresh(struct path *p, struct mt_leaf *l, uint64_t lost,
 		return;		/* a root leaf: no maximum is cached */
 	j = p ? p->slot[p->depth - 1] : slot_in_parent(&l->h);
 	cached = par->gap[j];
+	if (gap_settles(cached, lost, gained))
+		return;
 	if (gained > cached)
 		g = gained;
-	else if (lost < cached || gained == cached)
-		return;
 	else if ((g = leaf_gap_upto(l, cached)) >= cached)
 		return;		/* another gap as large: nothing changes */
 	if (p)
@@ -1180,9 +1207,8 @@ static inline void gap_refresh_leaf(struct path *p, struct mt_leaf *l,
 	if (p->depth == 0)
 		return;		/* a root leaf: no maximum is cached */
 	cached = p->node[p->depth - 1]->gap[p->slot[p->depth - 1]];
-	if (gained <= cached && (lost < cached || gained == cached))
-		return;
-	gap_refresh(p, l, lost, gained);
+	if (!gap_settles(cached, lost, gained))
+		gap_refresh(p, l, lost, gained);
 }
 
 /*
@@ -2038,10 +2064,7 @@ static int store_fast(struct mt_tree *t, struct path *p, struct mt_leaf *l,
 	t->count++;
 	gap_refresh_leaf(p, l, lost, 0);
 	fast_done(t, l);
-	t->kleaf = &l->h;
-	t->kaddr = s;
-	t->kseq = t->seq;
-	t->krank = r + 1;
+	rank_keep(t, l, s, r + 1);
 	return 1;
 }
 

@@ -109,12 +109,39 @@ TEST(fork_live_child_layout)
 	uvma_mm_destroy(parent);
 }
 
+/*
+ * fork_fails_cleanly() - fork @mm with the k-th allocation failing, for
+ * k = 1, 2, ... until a fork succeeds: each failure is -ENOMEM with no
+ * child and nothing leaked (the successful child is destroyed).
+ */
+static void fork_fails_cleanly(struct uvma_mm *mm)
+{
+	int64_t live = uvma_alloc_live();
+
+	for (uint64_t k = 1;; k++) {
+		struct uvma_mm *child;
+		int r;
+
+		uvma_alloc_fail_at(k, 0);
+		r = uvma_fork(mm, &child);
+		uvma_alloc_fail_at(0, 0);
+		if (r == 0) {
+			uvma_mm_destroy(child);
+			return;
+		}
+		ASSERT_EQ(r, -ENOMEM);
+		ASSERT_NULL(child);
+		ASSERT_EQ(uvma_alloc_live(), live);
+		ASSERT_LT(k, 100);
+	}
+}
+
 TEST(fork_uffd_and_oom)
 {
 	struct uvma_mm *parent, *child;
 	struct uvma_uffd *u, *uf;
 	struct uvma_vma_info vi;
-	int64_t a, live;
+	int64_t a;
 
 	ASSERT_EQ(uvma_mm_create(NULL, &parent), 0);
 	a = uvma_mmap(parent, 0, 4 * PG, RW, MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
@@ -136,22 +163,7 @@ TEST(fork_uffd_and_oom)
 	ASSERT_EQ(vi.fork_child, 1);
 	uvma_mm_destroy(child);
 
-	live = uvma_alloc_live();
-	for (uint64_t k = 1;; k++) {
-		int r;
-
-		uvma_alloc_fail_at(k, 0);
-		r = uvma_fork(parent, &child);
-		uvma_alloc_fail_at(0, 0);
-		if (r == 0) {
-			uvma_mm_destroy(child);
-			break;
-		}
-		ASSERT_EQ(r, -ENOMEM);
-		ASSERT_NULL(child);
-		ASSERT_EQ(uvma_alloc_live(), live);
-		ASSERT_LT(k, 100);
-	}
+	fork_fails_cleanly(parent);
 	ASSERT_EQ(uvma_mm_validate(parent), 0);
 	uvma_uffd_close(u);
 	uvma_uffd_close(uf);
@@ -230,7 +242,7 @@ TEST(fork_seal_write_counts_both_processes)
 	struct uvma_mm *mm, *child;
 	struct uvma_config cfg;
 	struct uvma_file *f[3];
-	int64_t p[3], live;
+	int64_t p[3];
 
 	if (!live_child_ok(live_child(seal_fork_child, NULL, k, sizeof(k), NULL),
 			   __func__))
@@ -244,21 +256,7 @@ TEST(fork_seal_write_counts_both_processes)
 		ASSERT_GT(p[i], 0);
 	}
 	/* A fork that runs out of memory halfway leaves the count as it was. */
-	live = uvma_alloc_live();
-	for (uint64_t n = 1;; n++) {
-		int r;
-
-		uvma_alloc_fail_at(n, 0);
-		r = uvma_fork(mm, &child);
-		uvma_alloc_fail_at(0, 0);
-		if (r == 0) {
-			uvma_mm_destroy(child);
-			break;
-		}
-		ASSERT_EQ(r, -ENOMEM);
-		ASSERT_EQ(uvma_alloc_live(), live);
-		ASSERT_LT(n, 100);
-	}
+	fork_fails_cleanly(mm);
 	ASSERT_EQ(uvma_fork(mm, &child), 0);
 	ASSERT_EQ(uvma_munmap(child, (uint64_t)p[0], 2 * PG), 0);
 	m[0] = uvma_memfd_add_seals(f[0], UVMA_F_SEAL_WRITE) == -EBUSY;

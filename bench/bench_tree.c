@@ -14,7 +14,9 @@
  *   gap_lo/hi - mt_gap_lowest() above / mt_gap_highest() below an address,
  *               for 2 pages (2/3 of the holes are big enough);
  *   B/entry   - mt_bytes() / count after mt_release() (no reserve).
- * Each figure is the best of several runs, in ns per operation.
+ * Each figure is the best of several runs, in ns per operation.  Then the
+ * load and the pair at 10^5 random once more, visiting only 1,000 positions
+ * (hot_split()), and the memory floor: what the targets are up against.
  *
  * Usage: bench_tree [--quick] [--portable]   (not a test: ctest never runs it)
  *   --portable  the portable copy of the searches, not the AVX-512 one
@@ -104,7 +106,12 @@ static size_t ops_per_run(void)
 	return quick ? 200000 : 2000000;
 }
 
-static double bench_load(const struct mt_tree *t, const struct layout *l)
+/*
+ * The timed loops visit l->at[0 .. cycle) over and over: every position
+ * (cycle = l->n), or only the first few (see hot_split()).
+ */
+static double bench_load_over(const struct mt_tree *t, const struct layout *l,
+			      size_t cycle)
 {
 	size_t total = ops_per_run(), i = 0;
 	uint64_t acc = 0;
@@ -112,11 +119,16 @@ static double bench_load(const struct mt_tree *t, const struct layout *l)
 
 	for (size_t done = 0; done < total; done++) {
 		acc += (uintptr_t)mt_load(t, l->at[i] + (done & (PG - 1)), NULL, NULL);
-		if (++i == l->n)
+		if (++i == cycle)
 			i = 0;
 	}
 	sink += acc;
 	return (bench_now_ns() - t0) / (double)total;
+}
+
+static double bench_load(const struct mt_tree *t, const struct layout *l)
+{
+	return bench_load_over(t, l, l->n);
 }
 
 /*
@@ -152,7 +164,8 @@ static void bench_store_erase(struct mt_tree *t, const struct layout *l,
 	*erase = te / (double)(rounds * m);
 }
 
-static double bench_pair(struct mt_tree *t, const struct layout *l)
+static double bench_pair_over(struct mt_tree *t, const struct layout *l,
+			      size_t cycle)
 {
 	size_t total = ops_per_run() / 2, i = 0;
 	double t0 = bench_now_ns();
@@ -162,10 +175,15 @@ static double bench_pair(struct mt_tree *t, const struct layout *l)
 
 		must(mt_store(t, p, p + PG, val(0)), "pair store");
 		must(mt_erase(t, p, p + PG), "pair erase");
-		if (++i == l->n)
+		if (++i == cycle)
 			i = 0;
 	}
 	return (bench_now_ns() - t0) / (double)total;
+}
+
+static double bench_pair(struct mt_tree *t, const struct layout *l)
+{
+	return bench_pair_over(t, l, l->n);
 }
 
 static double bench_next(const struct mt_tree *t, const struct layout *l)
@@ -242,6 +260,31 @@ static void measure(const struct layout *l, double cost[NOPS], double *bytes)
 	mt_destroy(&t);
 }
 
+/*
+ * hot_split() - where a load and a pair at 10^5 random spend their time:
+ * timed again on the same tree (@l, 10^5 random), visiting only its first
+ * HOT positions, whose leaves and inner nodes fit in the L2 cache (about
+ * 1,000 leaves of 512 bytes, plus the inner nodes above them): the
+ * difference from the full run is the cost of missing L2; what remains
+ * over 10^3 is the cost of the taller tree with every node near.
+ */
+#define HOT 1000
+
+static void hot_split(const struct layout *l, double *load, double *pair)
+{
+	int reps = quick ? 1 : 3;
+	struct mt_tree t;
+
+	build(&t, l);
+	mt_release(&t);
+	*load = *pair = 1e30;
+	for (int r = 0; r < reps; r++) {
+		*load = min2(*load, bench_load_over(&t, l, HOT));
+		*pair = min2(*pair, bench_pair_over(&t, l, HOT));
+	}
+	mt_destroy(&t);
+}
+
 static double chase_ns(size_t bytes)
 {
 	return bench_chase_ns(bytes, quick ? 2000000 : 10000000, &rng_state);
@@ -257,7 +300,7 @@ int main(int argc, char **argv)
 	static const size_t sizes[] = { 1000, 10000, 100000, 1000000 };
 	enum { NS = sizeof(sizes) / sizeof(sizes[0]) };
 	double cost[NS][2][NOPS], bytes[NS][2];
-	double worst_ratio = 0;
+	double worst_ratio = 0, hot_load = 0, hot_pair = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quick") == 0) {
@@ -285,6 +328,8 @@ int main(int argc, char **argv)
 
 			make_layout(&l, sizes[s], r);
 			measure(&l, cost[s][r], &bytes[s][r]);
+			if (sizes[s] == 100000 && r)
+				hot_split(&l, &hot_load, &hot_pair);
 			printf("%9zu %-6s", sizes[s], r ? "random" : "seq");
 			for (int k = 0; k < NOPS; k++)
 				printf(" %7.1f", cost[s][r][k]);
@@ -325,6 +370,13 @@ int main(int argc, char **argv)
 		printf("  one miss at 10^6 / a whole random load at 10^3: %.1fx\n",
 		       hi / cost[0][1][OP_LOAD]);
 	}
+
+	printf("\nat 10^5 random, visiting only %d positions (their nodes fit in L2):\n"
+	       "  %-6s %9s %9s %9s\n", HOT, "", "10^3", "10^5 hot", "10^5");
+	printf("  %-6s %9.1f %9.1f %9.1f\n", "load", cost[0][1][OP_LOAD], hot_load,
+	       cost[2][1][OP_LOAD]);
+	printf("  %-6s %9.1f %9.1f %9.1f\n", "st+er", cost[0][1][OP_PAIR], hot_pair,
+	       cost[2][1][OP_PAIR]);
 
 	printf("\ntargets:\n");
 	printf("  store+erase pair, 10^5 random: %6.1f ns  (<= 60)  %s\n",

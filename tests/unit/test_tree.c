@@ -2274,9 +2274,32 @@ TEST(tree_split_merge_keeps_gaps)
 }
 
 /*
- * Erasing entries one at a time keeps the leaves at least half full: a leaf
- * other than the last holds at least 9 entries (half of a wide leaf's 19,
- * docs/tree.md), so however the erasures fall, leaves <= count / 9 + 1.
+ * smallest_leaf() - the fewest entries in any leaf of @t but the last,
+ * counted through a cursor's leaf (struct mt_cursor's cached position), or
+ * UINT64_MAX when there is one leaf.
+ */
+static uint64_t smallest_leaf(const struct mt_tree *t)
+{
+	struct mt_cursor c;
+	const void *leaf = NULL;
+	uint64_t s, e, run = 0, least = UINT64_MAX;
+
+	mt_cursor_init(&c, t, 0);
+	while (mt_next(&c, &s, &e) != NULL) {
+		if (c.leaf != leaf && leaf != NULL) {
+			least = run < least ? run : least;
+			run = 0;
+		}
+		leaf = c.leaf;
+		run++;
+	}
+	return least;
+}
+
+/*
+ * Erasing entries one at a time keeps the leaves at least half full: every
+ * leaf but the last holds at least 9 entries (half of a wide leaf's 19,
+ * docs/tree.md) after every erasure, so leaves <= count / 9 + 1 too.
  * 5,000 one-page entries with one-page holes, erased in random order down
  * to 300; every erasure removes exactly one entry, the commonest write.
  */
@@ -2305,6 +2328,7 @@ TEST(tree_erase_keeps_leaves_full)
 
 		ASSERT_EQ(mt_erase(&t, a, a + pg), 0);
 		ASSERT_EQ(t.count, n - k - 1);
+		ASSERT_GE(smallest_leaf(&t), 9);
 		ASSERT_LE(t.nodes[0], t.count / 9 + 1);
 	}
 	ASSERT_EQ(mt_validate(&t), 0);

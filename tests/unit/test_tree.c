@@ -2337,6 +2337,81 @@ TEST(tree_erase_keeps_leaves_full)
 }
 
 /*
+ * The VMA layer's commonest sequence: store a range, look it up, store next
+ * to it.  A store that splits its leaf, and the full parent with it, moves
+ * the leaf under a new parent at another slot when it was in the parent's
+ * right half, while the route cache still holds the slots of the descent
+ * before the split.  The look-up (mt_load(), which keeps no route) makes
+ * that leaf the finger again, so the next store finds its leaf at the
+ * finger and must not take the stale path from the cache: t->shape says
+ * the tree changed shape.  (A stale path aborts debug builds, which check
+ * the leaf's slot in its parent, and puts gaps in the wrong slots.)
+ *
+ * Built in address order, every leaf is full and every inner node but the
+ * last holds 40 of its 41 children, so a split of one leaf fills the
+ * parent and a split of the next splits the parent too.  Each leaf but
+ * the first two in turn, on a new tree: X goes one page after the third
+ * entry of the leaf two before it (a split that fills the parent), S one
+ * page after the leaf's own third entry E (a split of the leaf and the
+ * parent; S stays in the left half, which keeps the leaf), then the
+ * look-up of S, then T after S.  The hole after E is the leaf's largest
+ * (the entries after E lie 4 pages further up), so T changes the leaf's
+ * largest gap and a stale path would leave the parent's copy wrong even
+ * where no debug check runs:
+ *
+ *   before:  [E] . . . . . . .        after:  [E][S][T] . . . . .
+ */
+TEST(tree_store_load_store)
+{
+	const uint64_t base = 0x40000000, pg = 4096, n = 2400;
+	uint64_t first[200], s, e;
+	size_t leaves = 0;
+	struct mt_cursor c;
+	const void *leaf = NULL;
+	struct mt_tree t;
+
+	/* Where each leaf begins, from a cursor's leaf. */
+	mt_init(&t);
+	for (uint64_t i = 0; i < n; i++)
+		ASSERT_EQ(mt_store(&t, base + 4 * pg * i, base + 4 * pg * i + pg, LV('a')), 0);
+	ASSERT_GE(t.height, 3);		/* inner nodes under the root split */
+	mt_cursor_init(&c, &t, 0);
+	while (mt_next(&c, &s, &e) != NULL && leaves < 200) {
+		if (c.leaf != leaf)
+			first[leaves++] = s;
+		leaf = c.leaf;
+	}
+	mt_destroy(&t);
+	ASSERT_GE(leaves, 82);		/* two full parents at least */
+
+	for (size_t k = 2; k + 1 < leaves && !test_failed(); k++) {
+		uint64_t x = first[k - 2] + 2 * 4 * pg + pg, a = first[k] + 2 * 4 * pg + pg;
+		uint64_t big = (a - base) / (4 * pg);	/* E's index */
+		struct ref r;
+
+		ref_init(&r);
+		mt_init(&t);
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t at = base + 4 * pg * i + (i > big ? 4 * pg : 0);
+
+			ASSERT_EQ(mt_store(&t, at, at + pg, LV('a' + i % 26)), 0);
+			ref_store(&r, at, at + pg, LV('a' + i % 26));
+		}
+		ASSERT_EQ(mt_store(&t, x, x + pg, LV('X')), 0);
+		ref_store(&r, x, x + pg, LV('X'));
+		ASSERT_EQ(mt_store(&t, a, a + pg, LV('S')), 0);
+		ref_store(&r, a, a + pg, LV('S'));
+		ASSERT(mt_load(&t, a, &s, &e) == LV('S'));
+		ASSERT_EQ(s, a);
+		ASSERT_EQ(mt_store(&t, a + pg, a + 2 * pg, LV('T')), 0);
+		ref_store(&r, a + pg, a + 2 * pg, LV('T'));
+		CHECK(check_tree(&t, &r));
+		mt_destroy(&t);
+		ref_free(&r);
+	}
+}
+
+/*
  * Every write uses up one of the writes mt_preallocate() planned, whatever
  * path it takes inside the tree: a store into a hole between two entries,
  * the erase of one whole entry, a store over part of an entry, an erase of

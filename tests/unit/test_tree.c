@@ -2274,25 +2274,35 @@ TEST(tree_split_merge_keeps_gaps)
 }
 
 /*
- * smallest_leaf() - the fewest entries in any leaf of @t but the last,
- * counted through a cursor's leaf (struct mt_cursor's cached position), or
- * UINT64_MAX when there is one leaf.
+ * leaf_walk() - the leaves of @t, told apart by a cursor's leaf (struct
+ * mt_cursor's cached position): the first start of each of the first @max
+ * in @first (may be NULL), their number in *@leaves (may be NULL).
+ * Returns: the fewest entries in any leaf but the last, or UINT64_MAX when
+ * there is one leaf.
  */
-static uint64_t smallest_leaf(const struct mt_tree *t)
+static uint64_t leaf_walk(const struct mt_tree *t, uint64_t *first, size_t max,
+			  size_t *leaves)
 {
 	struct mt_cursor c;
 	const void *leaf = NULL;
 	uint64_t s, e, run = 0, least = UINT64_MAX;
+	size_t n = 0;
 
 	mt_cursor_init(&c, t, 0);
 	while (mt_next(&c, &s, &e) != NULL) {
-		if (c.leaf != leaf && leaf != NULL) {
-			least = run < least ? run : least;
+		if (c.leaf != leaf) {
+			if (leaf != NULL)
+				least = run < least ? run : least;
+			if (first && n < max)
+				first[n] = s;
+			n++;
 			run = 0;
 		}
 		leaf = c.leaf;
 		run++;
 	}
+	if (leaves)
+		*leaves = n;
 	return least;
 }
 
@@ -2331,7 +2341,7 @@ TEST(tree_erase_keeps_leaves_full)
 		/* the entry alone, or with the hole after it: another path */
 		ASSERT_EQ(mt_erase(&t, a, a + (k & 1 ? 2 : 1) * pg), 0);
 		ASSERT_EQ(t.count, n - k - 1);
-		ASSERT_GE(smallest_leaf(&t), 9);
+		ASSERT_GE(leaf_walk(&t, NULL, 0, NULL), 9);
 		ASSERT_LE(t.nodes[0], t.count / 9 + 1);
 	}
 	ASSERT_EQ(mt_validate(&t), 0);
@@ -2368,23 +2378,17 @@ TEST(tree_store_load_store)
 {
 	const uint64_t base = 0x40000000, pg = 4096, n = 2400;
 	uint64_t first[200], s, e;
-	size_t leaves = 0;
-	struct mt_cursor c;
-	const void *leaf = NULL;
+	size_t leaves;
 	struct mt_tree t;
 
-	/* Where each leaf begins, from a cursor's leaf. */
+	/* Where each leaf begins. */
 	mt_init(&t);
 	for (uint64_t i = 0; i < n; i++)
 		ASSERT_EQ(mt_store(&t, base + 4 * pg * i, base + 4 * pg * i + pg, LV('a')), 0);
 	ASSERT_GE(t.height, 3);		/* inner nodes under the root split */
-	mt_cursor_init(&c, &t, 0);
-	while (mt_next(&c, &s, &e) != NULL && leaves < 200) {
-		if (c.leaf != leaf)
-			first[leaves++] = s;
-		leaf = c.leaf;
-	}
+	leaf_walk(&t, first, 200, &leaves);
 	mt_destroy(&t);
+	leaves = leaves < 200 ? leaves : 200;
 	ASSERT_GE(leaves, 82);		/* two full parents at least */
 
 	for (size_t k = 2; k + 1 < leaves && !test_failed(); k++) {
